@@ -1,0 +1,40 @@
+# Veil: `make run` opens the editor on the sample photo; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip -q --disable-pip-version-check
+SAMPLE := resources/sample.jpg
+
+.PHONY: run test venv dev bench lint screenshot clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip wheel setuptools
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(PIP) install -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+dev: $(VENV)/.dev-installed
+
+run: venv
+	$(VENV)/bin/veil $(SAMPLE)
+
+test: dev
+	bash scripts/system_deps.sh
+	bash scripts/run_tests.sh -q
+
+lint: dev
+	$(VENV)/bin/lint-imports
+
+bench: dev
+	$(PY) bench/run_all.py
+
+screenshot: dev
+	bash scripts/render_screenshot.sh
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
