@@ -27,7 +27,8 @@ class Document:
                  history: Optional[History] = None) -> None:
         if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
             raise ValueError("pixels must be H x W x 3 uint8 RGB")
-        self.image = np.ascontiguousarray(pixels)
+        # Edits write in place: a read-only buffer (e.g. a numpy view of a Pillow image) is copied once here.
+        self.image = np.require(pixels, requirements=["C", "W"])
         self.original = self.image.copy()            # what was opened: the 'before' view
         self.alpha = alpha
         self.mask = np.zeros(self.image.shape[:2], np.uint8)
@@ -83,7 +84,11 @@ class Document:
     def edit(self, label: str) -> Iterator[EditRecorder]:
         """Group changes into one undo step: call `rec.touch(layer, rect)` before writing that rect."""
         rec = EditRecorder(label, self._layers())
-        yield rec
+        try:
+            yield rec
+        except BaseException:
+            rec.revert()  # otherwise the half-written change would stay in the photo with no undo step
+            raise
         edit = rec.finish()
         self.history.push(edit)
         for layer in {p.layer for p in edit.patches}:

@@ -30,3 +30,9 @@ class Cancelled(VeilError):
 
     def __init__(self, message: str = "Cancelled.") -> None:
         super().__init__(message)
+
+
+class WriteError(VeilError):
+    """A file could not be written (missing or read-only folder, full disk, permission denied)."""
+
+    exit_code = 10

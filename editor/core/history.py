@@ -71,6 +71,11 @@ class EditRecorder:
             if key not in self._before:
                 self._before[key] = arr[tile.slices].copy()
 
+    def revert(self) -> None:
+        """Put every touched tile back, so an edit that failed half-way leaves no trace."""
+        for (layer, tile), before in self._before.items():
+            self._layers[layer][tile.slices] = before
+
     def finish(self) -> Edit:
         edit = Edit(self.label)
         for (layer, tile), before in self._before.items():

@@ -35,13 +35,12 @@ def grow(mask: np.ndarray, radius: int) -> np.ndarray:
 
 def shrink(mask: np.ndarray, radius: int) -> np.ndarray:
     out = mask.copy()
-    r = _work_rect(mask, 0)
+    r = _work_rect(mask, radius)
     if r is None or radius <= 0:
         return out
-    # Pad with zeros so selection touching the crop edge erodes like it would in the full image.
-    crop = cv2.copyMakeBorder(mask[r.slices], radius, radius, radius, radius, cv2.BORDER_CONSTANT, value=0)
-    eroded = cv2.erode(crop, _ellipse(radius))[radius:-radius, radius:-radius]
-    out[r.slices] = eroded
+    # The crop reaches `radius` past the selection, so its zeros erode the selection exactly as in the full
+    # image; at the image edge OpenCV's default border does not erode (a select-all stays a select-all).
+    out[r.slices] = cv2.erode(mask[r.slices], _ellipse(radius))
     return out
 
 
