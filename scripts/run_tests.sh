@@ -14,8 +14,8 @@ inner() {
   export HOME="$VEIL_TEST_HOME" XDG_DATA_HOME="$VEIL_TEST_HOME/.local/share" XDG_CONFIG_HOME="$VEIL_TEST_HOME/.config"
   export XDG_RUNTIME_DIR="$VEIL_TEST_HOME/run"; mkdir -p "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
   if command -v gnome-keyring-daemon >/dev/null; then
-    # An empty password creates and unlocks the default 'login' collection.
-    eval "$(printf '' | gnome-keyring-daemon --unlock --components=secrets)"
+    # A password creates and unlocks the default 'login' collection (an empty one creates none).
+    eval "$(printf 'veil-test' | gnome-keyring-daemon --unlock --components=secrets)"
     export GNOME_KEYRING_CONTROL
   fi
   cd "$here"

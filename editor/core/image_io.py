@@ -63,6 +63,7 @@ ORIENTATION_TAG = 0x0112
 _LAYOUT_TAGS = {
     254, 255, 256, 257, 258, 259, 262, 263, 266, 273, 277, 278, 279, 280, 281, 284, 292, 293, 317, 320, 322, 323,
     324, 325, 330, 338, 339, 340, 341, 347, 513, 514, 530, 532, 700, 32997, 33723, 34377, 34675, 37724,
+    0xF11E,  # Veil's recovery payload in TIFF: it belongs to that file's pixels, never to a copy
 }
 _MAKERNOTE_TAG = 0x927C
 _EXIF_IFD_TAG = 0x8769

@@ -1,0 +1,115 @@
+"""Fixtures for the vault tests: a real GNOME Keyring (Secret Service), a private data folder, test photos.
+
+Keyring tests run only inside scripts/run_tests.sh, which starts gnome-keyring-daemon on a private D-Bus session
+with a throw-away HOME (it exports VEIL_TEST_HOME): they must never write into a developer's own keyring.
+Without a usable Secret Service they fail under CI (env CI set) and are skipped elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from editor.services.vault_service import VaultService
+from editor.vault.audit import AuditLog
+from editor.vault.keystore import KeyStore
+
+PROBE_SERVICE = "veil-test-probe"
+
+
+def pytest_collection_modifyitems(config, items):
+    """`slow` tests (the 10,000-case fuzz) run only when asked for with `-m slow`."""
+    if "slow" in (config.getoption("-m") or ""):
+        return
+    here = Path(__file__).parent
+    skip = pytest.mark.skip(reason="long run: select it with -m slow")
+    for item in items:
+        if "slow" in item.keywords and here in Path(str(item.fspath)).parents:
+            item.add_marker(skip)
+
+
+def _secret_service_problem():
+    test_home = os.environ.get("VEIL_TEST_HOME")
+    if not test_home or os.path.realpath(os.path.expanduser("~")) != os.path.realpath(test_home):
+        return None, ("keyring tests run only inside scripts/run_tests.sh (a throw-away GNOME Keyring), "
+                      "never against your own keyring")
+    try:
+        from keyring.backends import SecretService
+
+        backend = SecretService.Keyring()
+        backend.priority  # raises when secretstorage or the D-Bus session is missing  # noqa: B018
+        user = "probe-" + secrets.token_hex(4)
+        backend.set_password(PROBE_SERVICE, user, "probe")
+        readable = backend.get_password(PROBE_SERVICE, user) == "probe"
+        backend.delete_password(PROBE_SERVICE, user)
+    except Exception as e:  # any failure means: no usable Secret Service here
+        return None, (f"the Secret Service is not usable ({type(e).__name__}: {e}); gnome-keyring-daemon must be "
+                      "started with a non-empty --unlock password, or it has no default collection")
+    if not readable:
+        return None, "the Secret Service did not return the secret it stored"
+    return backend, None
+
+
+@pytest.fixture(scope="session")
+def secret_service():
+    backend, problem = _secret_service_problem()
+    if problem:
+        message = f"No usable GNOME Keyring for the vault tests: {problem}."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return backend
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "veil-data"
+    path.mkdir()
+    monkeypatch.setenv("VEIL_DATA_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def keystore(secret_service, data_dir):
+    store = KeyStore(backend=secret_service, data_dir=data_dir)
+    yield store
+    # Leave the session keyring as we found it (the index names every key the test created).
+    index = data_dir / "keys.json"
+    if index.exists():
+        import json
+
+        for entry in json.loads(index.read_text())["keys"]:
+            try:
+                secret_service.delete_password("veil", entry["id"])
+            except Exception:  # already deleted by the test
+                pass
+
+
+@pytest.fixture
+def service(keystore, data_dir) -> VaultService:
+    return VaultService(keystore=keystore, audit=AuditLog(data_dir))
+
+
+def _make_photo(height: int = 96, width: int = 128, seed: int = 0, alpha: bool = False):
+    """A deterministic photo-like picture: smooth gradients, a few shapes and sensor-like noise."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack([xx / width * 200 + 30, yy / height * 180 + 40, (xx + yy) / (width + height) * 150 + 60], -1)
+    cy, cx = height * 0.45, width * 0.5
+    face = ((yy - cy) / (height * 0.3)) ** 2 + ((xx - cx) / (width * 0.2)) ** 2 < 1
+    base[face] = [220, 170, 140]
+    pixels = np.clip(base + rng.normal(0, 6, base.shape), 0, 255).astype(np.uint8)
+    a = None
+    if alpha:
+        a = np.clip(255 - xx * 0.5 + rng.normal(0, 3, xx.shape), 0, 255).astype(np.uint8)
+    return pixels, a
+
+
+@pytest.fixture(scope="session")
+def make_photo():
+    """make_photo(height, width, seed, alpha) -> (pixels, alpha or None)."""
+    return _make_photo
