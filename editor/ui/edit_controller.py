@@ -1,0 +1,80 @@
+"""Edits of the open document: undo/redo, mask operations and Fill (inpainting in a job)."""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from PySide6.QtCore import QObject, Signal
+
+from editor.core.document import Document
+from editor.services.inpainting import InpaintResult, apply_result, inpaint
+
+from .canvas import Canvas
+from .doc_bridge import DocumentBridge
+from .jobs import JobRunner
+
+MASK_OP_NAMES = {"clear": "Cleared the mask", "invert": "Inverted the mask", "grow": "Grew the mask",
+                 "shrink": "Shrank the mask", "feather": "Feathered the mask"}
+
+
+class EditController(QObject):
+    status_message = Signal(str)
+    device_used = Signal(str)
+
+    def __init__(self, bridge: DocumentBridge, runner: JobRunner, canvas: Canvas,
+                 radius: Callable[[], int], engine: Callable[[], str]) -> None:
+        super().__init__()
+        self._bridge = bridge
+        self._runner = runner
+        self._canvas = canvas
+        self._radius = radius
+        self._engine = engine
+
+    @property
+    def doc(self) -> Optional[Document]:
+        return self._bridge.doc
+
+    def undo(self) -> None:
+        if self.doc is None:
+            return
+        self._canvas.end_stroke()
+        label = self.doc.undo()
+        self.status_message.emit(f"Undid {label}." if label else "Nothing to undo.")
+
+    def redo(self) -> None:
+        if self.doc is None:
+            return
+        self._canvas.end_stroke()
+        label = self.doc.redo()
+        self.status_message.emit(f"Redid {label}." if label else "Nothing to redo.")
+
+    def mask_op(self, op: str) -> None:
+        if self.doc is None:
+            return
+        self._canvas.end_stroke()
+        radius = self._radius()
+        self.doc.apply_mask_op(op, radius)
+        suffix = f" by {radius} px" if op in ("grow", "shrink", "feather") else ""
+        self.status_message.emit(f"{MASK_OP_NAMES[op]}{suffix}.")
+
+    def inpaint(self) -> None:
+        """Fill the masked area in a worker; the result is applied (and the mask cleared) as one undo step."""
+        doc = self.doc
+        if doc is None:
+            return
+        if not doc.has_mask:
+            self.status_message.emit("Nothing to fill: paint over the area first (B), or mask the faces.")
+            return
+        self._canvas.end_stroke()
+        engine = self._engine()
+
+        def done(result: InpaintResult) -> None:
+            if self._bridge.doc is not doc:
+                return                      # the photo was replaced meanwhile: drop the stale result
+            apply_result(doc, result)
+            self.device_used.emit(result.device)
+            self.status_message.emit(f"Filled {result.rect.width} × {result.rect.height} px with {result.engine} "
+                                     f"on {result.device}.")
+
+        # Editing is blocked while the job runs, so the worker may read the live arrays.
+        self._runner.submit("Filling the masked area", lambda ctx: inpaint(doc.image, doc.mask, engine, ctx), done)
