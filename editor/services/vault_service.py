@@ -35,6 +35,7 @@ from editor.vault.payload import (MAX_PAYLOAD_BYTES, MAX_REGIONS, REGION_KINDS, 
                                   build_payload, image_digest, open_payload, parse_payload)
 
 FILLS = ("inpaint", "blur", "pixelate", "solid")
+KEEP = "keep"       # the caller already hid the regions: `published` is exported as given (the GUI's edited photo)
 PROFILES = ("privacy", "retouch")
 LOSSLESS_OUTPUTS = ("PNG", "TIFF", "WEBP")
 _FORMAT_ALIASES = {"JPG": "JPEG", "TIF": "TIFF"}
@@ -246,22 +247,27 @@ class VaultService:
     # -- sealing --------------------------------------------------------------------------------------------
     def seal_image(self, pixels: np.ndarray, alpha: Optional[np.ndarray], metadata: Optional[ImageMetadata],
                    regions: Sequence[SealRegion], *, key: str, out_path: str | Path, fill: str = "inpaint",
-                   fmt: Optional[str] = None, sidecar: bool = False, profile: str = "privacy",
-                   quality: Optional[int] = None, ctx: Optional[JobContext] = None) -> SealResult:
+                   published: Optional[np.ndarray] = None, fmt: Optional[str] = None, sidecar: bool = False,
+                   profile: str = "privacy", quality: Optional[int] = None,
+                   ctx: Optional[JobContext] = None) -> SealResult:
         """Hide `regions` with `fill`, seal their original pixels for `key` (id or label), write `out_path`.
 
         The payload is embedded in the file (PNG, JPEG, WebP, TIFF) and, with `sidecar`, also written to
-        `<out_path>.veil`. Nothing is written if any step fails.
+        `<out_path>.veil`. Nothing is written if any step fails. With fill="keep", `published` (the size of
+        `pixels`) is what recipients see, as the caller already edited it; `pixels` stay the sealed originals.
         """
         ctx = ctx or JobContext()
         out_path = Path(out_path)
         fmt = _FORMAT_ALIASES.get(fmt.upper(), fmt.upper()) if fmt else image_io.format_for_path(out_path)
-        self._check_seal_request(pixels, alpha, regions, fill, profile, fmt, sidecar)
+        self._check_seal_request(pixels, alpha, regions, fill, profile, fmt, sidecar, published)
         info = self.keys.find(key)
         kek = self.keys.key_bytes(info.key_id, info.label)
 
         ctx.progress(0.0, f"Hiding {len(regions)} region(s) ({fill})")
-        edited = _apply_fills(pixels, regions, fill, ctx.sub(0.0, 0.6))
+        if fill == KEEP:
+            edited = np.array(published, dtype=np.uint8, copy=True)
+        else:
+            edited = _apply_fills(pixels, regions, fill, ctx.sub(0.0, 0.6))
         published_alpha = None
         if alpha is not None:
             # Transparency inside a hidden region could outline what was there; it is sealed with the pixels.
@@ -304,9 +310,14 @@ class VaultService:
 
     @staticmethod
     def _check_seal_request(pixels: np.ndarray, alpha: Optional[np.ndarray], regions: Sequence[SealRegion],
-                            fill: str, profile: str, fmt: str, sidecar: bool) -> None:
-        if fill not in FILLS:
-            raise VaultError(f"Unknown fill '{fill}'; use one of: {', '.join(FILLS)}.")
+                            fill: str, profile: str, fmt: str, sidecar: bool,
+                            published: Optional[np.ndarray] = None) -> None:
+        if fill not in FILLS + (KEEP,):
+            raise VaultError(f"Unknown fill '{fill}'; use one of: {', '.join(FILLS + (KEEP,))}.")
+        if (fill == KEEP) != (published is not None):
+            raise ValueError("published pixels are given with fill='keep', and only then")
+        if published is not None and published.shape != pixels.shape:
+            raise ValueError("published pixels must match the originals' shape")
         if profile not in PROFILES:
             raise VaultError(f"Unknown export profile '{profile}'; use one of: {', '.join(PROFILES)}.")
         if fmt not in EMBED_FORMATS and not sidecar:

@@ -1,0 +1,302 @@
+"""Recovery keys: list, create, export for another keyholder, import, delete.
+
+Every keyring and scrypt call runs in a worker (scrypt alone takes ~0.35 s), so the dialog never blocks. Prompts
+go through the module functions below (and passphrase_dialog's), so a test answers them without a modal box.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, List, Optional
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout,
+                               QHeaderView, QInputDialog, QLabel, QMessageBox, QProgressBar, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from editor.core.errors import VeilError
+from editor.core.progress import JobContext
+from editor.services.vault_service import VaultService
+from editor.vault.keystore import KeyInfo
+
+from . import passphrase_dialog
+from .jobs import Job, JobRunner
+
+KEY_FILE_SUFFIX = ".veilkey"
+KEY_FILE_FILTER = f"Veil recovery keys (*{KEY_FILE_SUFFIX});;All files (*)"
+
+
+# -- prompts (replaceable in tests) ----------------------------------------------------------------------------------
+def ask_key_label(parent: Optional[QWidget]) -> Optional[str]:
+    text, ok = QInputDialog.getText(parent, "New recovery key",
+                                    'Label for the new key (who holds it, e.g. "HR team"):')
+    return text.strip() if ok and text.strip() else None
+
+
+def ask_export_path(parent: Optional[QWidget], suggested: str) -> Optional[str]:
+    path, _ = QFileDialog.getSaveFileName(parent, "Export recovery key to", suggested, KEY_FILE_FILTER)
+    return path or None
+
+
+def ask_import_path(parent: Optional[QWidget], start_dir: str) -> Optional[str]:
+    path, _ = QFileDialog.getOpenFileName(parent, "Import a recovery key", start_dir, KEY_FILE_FILTER)
+    return path or None
+
+
+def confirm_delete(parent: Optional[QWidget], info: KeyInfo) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Warning, "Delete recovery key",
+                      f"Delete the recovery key {info.describe()} from your keyring?",
+                      QMessageBox.StandardButton.Cancel, parent)
+    box.setInformativeText("Photos sealed with this key can no longer be recovered by you, unless you exported "
+                           "the key or another keyholder has it. This cannot be undone.")
+    delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is delete
+
+
+def created_text(created: str) -> str:
+    """An ISO time from the keyring as local 'YYYY-MM-DD HH:MM' (unparsable text is shown as it is)."""
+    try:
+        return datetime.fromisoformat(created).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return created
+
+
+def keys_or_error(service: VaultService) -> List[KeyInfo] | VeilError:
+    """The keyring's keys, or the reason it cannot be read, as a value: the dialog shows it in place."""
+    try:
+        service.keys.backend     # refuses an insecure keyring even while no key is indexed (list_keys would not)
+        return service.list_keys()
+    except VeilError as e:
+        return e
+
+
+# -- base of the vault dialogs ---------------------------------------------------------------------------------------
+class VaultJobDialog(QDialog):
+    """A dialog whose service calls run one at a time in its own JobRunner, with a progress bar.
+
+    Errors of a job appear over this dialog (the runner's one-sentence dialog). Closing while a job runs
+    cancels it and closes once the worker has stopped, so no worker outlives the dialog. The dialog deletes
+    itself when closed (after exec() returns), and its runner with it: both are Qt-owned, so Python's garbage
+    collector, which may run on a worker thread, never destroys them. Worker functions capture the service and
+    arrays, never the dialog.
+    """
+
+    def __init__(self, parent: Optional[QWidget]) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.runner = JobRunner(self)
+        self.runner.setParent(self)
+        self.runner.started.connect(self._on_job_started)
+        self.runner.finished.connect(self._on_job_finished)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.hide()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.job: Optional[Job] = None
+        self._job_text = ""                     # what the running job last wrote in `status`
+        self._close_when_idle = False
+
+    def run_job(self, label: str, fn: Callable[[JobContext], Any], on_done: Callable[[Any], None]) -> Job:
+        self.job = self.runner.submit(label, fn, on_done)
+        self.update_enabled()
+        return self.job
+
+    @property
+    def busy(self) -> bool:
+        return self.job is not None
+
+    def update_enabled(self) -> None:
+        """Enable the widgets that make sense now (subclasses: most are off while busy)."""
+
+    @Slot(object)
+    def _on_job_started(self, job: Job) -> None:
+        job.progressed.connect(self._on_progress)
+        self.progress.setRange(0, 0)            # busy animation until the first report
+        self.progress.show()
+        self._say(f"{job.label}…")
+
+    @Slot(float, str)
+    def _on_progress(self, fraction: float, text: str) -> None:
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(round(fraction * 1000)))
+        if text:
+            self._say(text)
+
+    def _say(self, text: str) -> None:
+        self._job_text = text
+        self.status.setText(text)
+
+    @Slot(object, str)
+    def _on_job_finished(self, job: Job, outcome: str) -> None:
+        self.job = None
+        self.progress.hide()
+        if self.status.text() == self._job_text:     # on_done did not replace the job's own progress text
+            self.status.setText("Cancelled." if outcome == "cancelled" else "")
+        if self._close_when_idle:
+            super().reject()
+        self.update_enabled()
+
+    def reject(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self._close_when_idle = True
+            self.status.setText("Stopping…")
+            return
+        super().reject()
+
+
+# -- the keys dialog --------------------------------------------------------------------------------------------------
+class KeysDialog(VaultJobDialog):
+    """The keyring's recovery keys (label, id, created) and the commands on them."""
+
+    def __init__(self, parent: Optional[QWidget], service: VaultService) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Recovery keys")
+        self.service = service
+        self.keys: List[KeyInfo] = []
+        self.read_only = False
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setObjectName("keyringProblem")
+        self.banner.hide()
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Label", "Id", "Created"])
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self.update_enabled)
+
+        self.create_button = QPushButton("Create…")
+        self.export_button = QPushButton("Export…")
+        self.import_button = QPushButton("Import…")
+        self.delete_button = QPushButton("Delete")
+        self.create_button.setToolTip("Make a new recovery key in your keyring")
+        self.export_button.setToolTip("Write the selected key to a passphrase-protected file for another keyholder")
+        self.import_button.setToolTip("Add a key from a file another keyholder exported")
+        self.delete_button.setToolTip("Remove the selected key from your keyring")
+        self.create_button.clicked.connect(self.create_key)
+        self.export_button.clicked.connect(self.export_key)
+        self.import_button.clicked.connect(self.import_key)
+        self.delete_button.clicked.connect(self.delete_key)
+        side = QVBoxLayout()
+        for button in (self.create_button, self.export_button, self.import_button, self.delete_button):
+            side.addWidget(button)
+        side.addStretch(1)
+        row = QHBoxLayout()
+        row.addWidget(self.table, 1)
+        row.addLayout(side)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(row, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(close)
+        self.resize(640, 320)
+        self.refresh()
+
+    # -- state -------------------------------------------------------------------------------------------------------
+    def selected_key(self) -> Optional[KeyInfo]:
+        rows = self.table.selectionModel().selectedRows()
+        return self.keys[rows[0].row()] if rows else None
+
+    def update_enabled(self) -> None:
+        free = not self.busy and not self.read_only
+        selected = self.selected_key() is not None
+        self.create_button.setEnabled(free)
+        self.import_button.setEnabled(free)
+        self.export_button.setEnabled(free and selected)
+        self.delete_button.setEnabled(free and selected)
+
+    def refresh(self) -> None:
+        service = self.service
+        self.run_job("Reading the keyring", lambda ctx: keys_or_error(service), self._show_keys)
+
+    def _show_keys(self, keys: List[KeyInfo] | VeilError, select: Optional[str] = None) -> None:
+        if isinstance(keys, VeilError):
+            self.read_only = True
+            self.banner.setText(str(keys))
+            self.banner.show()
+            keys = []
+        self.keys = list(keys)
+        self.table.setRowCount(len(self.keys))
+        for row, info in enumerate(self.keys):
+            for col, text in enumerate((info.label, info.key_id, created_text(info.created))):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                if col == 1:
+                    item.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+                self.table.setItem(row, col, item)
+            if info.key_id == select:
+                self.table.selectRow(row)
+        self.update_enabled()
+
+    def _after_change(self, message: str, select: Optional[str] = None) -> Callable[[Any], None]:
+        """on_done for a job returning (info, keys): show the new list and say what happened."""
+        def done(result: Any) -> None:
+            info, keys = result
+            self._show_keys(keys, select=select or info.key_id)
+            self.status.setText(message.format(key=info.describe()))
+        return done
+
+    # -- commands --------------------------------------------------------------------------------------------------
+    def create_key(self) -> None:
+        label = ask_key_label(self)
+        if not label:
+            return
+        service = self.service
+        self.run_job("Creating the key", lambda ctx: (service.create_key(label), service.list_keys()),
+                     self._after_change("Created the recovery key {key}; export it for a second keyholder so "
+                                        "sealed photos survive the loss of this computer."))
+
+    def export_key(self) -> None:
+        info = self.selected_key()
+        if info is None:
+            return
+        safe = "".join(c if c.isalnum() or c in "-_ " else "_" for c in info.label).strip() or "recovery-key"
+        path = ask_export_path(self, str(Path.home() / f"{safe}{KEY_FILE_SUFFIX}"))
+        if not path:
+            return
+        passphrase = passphrase_dialog.ask_new_passphrase(self, info.describe())
+        if passphrase is None:
+            return
+        service = self.service
+
+        def done(exported: KeyInfo) -> None:
+            self.status.setText(f"Exported {exported.describe()} to {Path(path).name}; give the passphrase to the "
+                                "other keyholder by another channel.")
+
+        self.run_job("Encrypting the key file", lambda ctx: service.export_key(info.key_id, passphrase, path), done)
+
+    def import_key(self) -> None:
+        path = ask_import_path(self, str(Path.home()))
+        if not path:
+            return
+        answer = passphrase_dialog.ask_passphrase(self, Path(path).name)
+        if answer is None:
+            return
+        passphrase, label = answer
+        service = self.service
+        self.run_job("Opening the key file",
+                     lambda ctx: (service.import_key(path, passphrase, label or None), service.list_keys()),
+                     self._after_change("Imported the recovery key {key}."))
+
+    def delete_key(self) -> None:
+        info = self.selected_key()
+        if info is None or not confirm_delete(self, info):
+            return
+        service = self.service
+        self.run_job("Deleting the key",
+                     lambda ctx: (service.delete_key(info.key_id, confirm=True), service.list_keys()),
+                     self._after_change("Deleted the recovery key {key}."))

@@ -1,0 +1,244 @@
+"""Export with sealed originals: the edited regions are hidden in the exported copy, and their original pixels are
+sealed inside it for a recovery key.
+
+The regions are wherever the document differs from the photo as opened (`edited_regions`), so this works after any
+edit: a fill, an anonymized face, a brush of the inpainting engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import cv2
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
+
+from editor.core import image_io
+from editor.core.document import Document
+from editor.core.errors import VeilError
+from editor.core.geometry import Rect, bounding_rect
+from editor.core.mask_ops import grow
+from editor.services.vault_service import FILLS, KEEP, SealRegion, SealResult, VaultService, regions_from_mask
+from editor.vault.keystore import KeyInfo
+
+from . import dialogs, keys_dialog
+from .keys_dialog import VaultJobDialog, keys_or_error
+
+GROUP_RADIUS = 4        # changed pixels less than 2 x this apart are sealed as one region
+PROFILE_CHOICES = (
+    ("privacy", "Privacy: strip GPS, maker notes, thumbnails and personal fields"),
+    ("retouch", "Retouch: keep all metadata"),
+)
+FILL_LABELS = {
+    KEEP: "Keep the edited pixels (what you see)",
+    "inpaint": "Inpaint from the surroundings",
+    "solid": "Solid black",
+    "blur": "Blur (weak: keeps coarse shapes and colours)",
+    "pixelate": "Pixelate (weak: keeps coarse shapes and colours)",
+}
+DEFAULT_FILL = KEEP
+_SEALED_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "TIFF": ".tif"}
+
+
+def changed_pixels(image: np.ndarray, original: np.ndarray) -> np.ndarray:
+    """Where two RGB uint8 images differ, as a bool mask (OpenCV: ~0.1 s on 24 MP where numpy takes ~0.7 s)."""
+    differs = cv2.threshold(cv2.absdiff(image, original), 0, 255, cv2.THRESH_BINARY)[1]
+    return cv2.cvtColor(differs, cv2.COLOR_RGB2GRAY) > 0      # any channel at 255 gives grey >= 29
+
+
+def edited_regions(doc: Document) -> List[SealRegion]:
+    """The areas where `doc.image` differs from `doc.original`, as regions to seal.
+
+    Changed pixels closer than 2 x GROUP_RADIUS are grouped; each group is one region: the bounding rect of its
+    changed pixels, those pixels as its mask, and kind "face" where the rect overlaps a detected face.
+    """
+    changed = changed_pixels(doc.image, doc.original)
+    bounds = bounding_rect(changed)
+    if bounds is None:
+        return []
+    work = bounds.pad(2 * GROUP_RADIUS + 2).clip(doc.width, doc.height)      # small edits stay cheap
+    near = changed[work.slices]
+    groups = regions_from_mask(grow(near.view(np.uint8) * np.uint8(255), GROUP_RADIUS))
+    faces = [f.rect for f in doc.faces]
+    regions = []
+    for group in groups:
+        own = near[group.rect.slices] & group.fill_mask()
+        tight = bounding_rect(own)
+        x, y = work.x0 + group.rect.x0, work.y0 + group.rect.y0
+        rect = Rect(tight.x0 + x, tight.y0 + y, tight.x1 + x, tight.y1 + y)
+        kind = "face" if any(not rect.intersect(face).empty for face in faces) else "region"
+        regions.append(SealRegion(rect, own[tight.slices], kind))
+    return regions
+
+
+def describe_regions(regions: List[SealRegion]) -> str:
+    faces = sum(r.kind == "face" for r in regions)
+    others = len(regions) - faces
+    parts = [f"{faces} face{'s' if faces != 1 else ''}"] if faces else []
+    if others:
+        parts.append(f"{others} other region{'s' if others != 1 else ''}")
+    return " and ".join(parts)
+
+
+def suggested_path(doc: Document) -> Path:
+    """`<name>-sealed.<ext>` beside the photo, in a format that can carry the sealed originals."""
+    if doc.path is None:
+        return Path.home() / "photo-sealed.png"
+    suffix = _SEALED_SUFFIX.get(image_io.SAVE_EXTENSIONS.get(doc.path.suffix.lower(), ""), ".png")
+    return doc.path.with_name(f"{doc.path.stem}-sealed{suffix}")
+
+
+class SealExportDialog(VaultJobDialog):
+    """File, key, metadata profile, fill and sidecar for an export whose edited regions are sealed."""
+
+    sealed = Signal(object)         # SealResult
+
+    def __init__(self, parent: Optional[QWidget], service: VaultService, doc: Document,
+                 default_key: Optional[str] = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export with sealed originals")
+        self.service = service
+        self.doc = doc
+        self.regions: Optional[List[SealRegion]] = None
+        self._default_key = default_key
+
+        self.path_edit = QLineEdit(str(suggested_path(doc)))
+        self.path_edit.setMinimumWidth(380)
+        self.path_edit.setToolTip("The format follows the extension: .jpg, .png, .webp or .tif carry the sealed "
+                                  "originals inside the file")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(browse)
+        self.key_combo = QComboBox()
+        self.key_combo.setMinimumContentsLength(24)
+        self.new_key_button = QPushButton("New key…")
+        self.new_key_button.clicked.connect(self._new_key)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_combo, 1)
+        key_row.addWidget(self.new_key_button)
+        self.profile_combo = QComboBox()
+        for key, text in PROFILE_CHOICES:
+            self.profile_combo.addItem(text, key)
+        self.fill_combo = QComboBox()
+        for fill in (KEEP,) + FILLS:
+            self.fill_combo.addItem(FILL_LABELS.get(fill, fill), fill)
+        self.fill_combo.setCurrentIndex(max(0, self.fill_combo.findData(DEFAULT_FILL)))
+        self.fill_combo.setToolTip("What recipients see in the edited regions; the sealed originals do not "
+                                   "depend on it")
+        self.sidecar_check = QCheckBox("Also write a .veil sidecar (for channels that strip metadata)")
+        self.regions_label = QLabel("Finding the edited regions…")
+        self.regions_label.setWordWrap(True)
+        self.keys_problem = QLabel()
+        self.keys_problem.setWordWrap(True)
+        self.keys_problem.hide()
+
+        form = QFormLayout()
+        form.addRow("File:", path_row)
+        form.addRow("Recovery key:", key_row)
+        form.addRow("Metadata:", self.profile_combo)
+        form.addRow("Hide regions with:", self.fill_combo)
+        form.addRow("", self.sidecar_check)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.export_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.export_button.setText("Export")
+        self.buttons.accepted.connect(self.export)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.regions_label)
+        layout.addLayout(form)
+        layout.addWidget(self.keys_problem)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+
+        # Both reads can be slow (a keyring on D-Bus, a whole-photo comparison): one worker job.
+        self.run_job("Finding the edited regions", lambda ctx: (keys_or_error(service), edited_regions(doc)),
+                     self._loaded)
+
+    # -- state -------------------------------------------------------------------------------------------------------
+    @property
+    def key_id(self) -> Optional[str]:
+        return self.key_combo.currentData()
+
+    def update_enabled(self) -> None:
+        free = not self.busy
+        self.new_key_button.setEnabled(free and self.keys_problem.isHidden())
+        self.export_button.setEnabled(free and bool(self.regions) and self.key_id is not None)
+
+    def _loaded(self, result) -> None:
+        keys, regions = result
+        self.regions = regions
+        if regions:
+            self.regions_label.setText(f"The originals of {describe_regions(regions)} you edited will be sealed "
+                                       "for the recovery key; the exported copy shows them hidden.")
+        else:
+            self.regions_label.setText("Nothing to seal: this photo has no edits yet (anonymize a face or fill "
+                                       "an area first).")
+        self._show_keys(keys, self._default_key)
+
+    def _show_keys(self, keys: List[KeyInfo] | VeilError, select: Optional[str]) -> None:
+        if isinstance(keys, VeilError):
+            self.keys_problem.setText(str(keys))
+            self.keys_problem.show()
+            keys = []
+        self.key_combo.clear()
+        for info in keys:
+            self.key_combo.addItem(f"{info.label}  ({info.key_id[:8]}…)", info.key_id)
+            if select in (info.key_id, info.label):
+                self.key_combo.setCurrentIndex(self.key_combo.count() - 1)
+        if not keys and self.keys_problem.isHidden():
+            self.key_combo.setPlaceholderText("No recovery key yet: create one with New key…")
+        self.update_enabled()
+
+    # -- commands --------------------------------------------------------------------------------------------------
+    def _browse(self) -> None:
+        path = dialogs.ask_save_path(self, self.path_edit.text(), "Export with sealed originals to")
+        if path:
+            self.path_edit.setText(path)
+
+    def _new_key(self) -> None:
+        label = keys_dialog.ask_key_label(self)
+        if not label:
+            return
+        service = self.service
+
+        def created(result) -> None:
+            info, keys = result
+            self._show_keys(keys, info.key_id)
+            self.status.setText(f"Created the recovery key {info.describe()}.")
+
+        self.run_job("Creating the key", lambda ctx: (service.create_key(label), service.list_keys()), created)
+
+    def export(self) -> None:
+        """Check the choices, then hide, seal and write in a worker; `sealed` is emitted and the dialog closes."""
+        text = self.path_edit.text().strip()
+        if not text or not self.regions or self.key_id is None:
+            return
+        path = Path(text).expanduser()
+        try:
+            image_io.format_for_path(path)
+        except VeilError as e:
+            dialogs.show_error(self, str(e))
+            return
+        if self.doc.path is not None and path.resolve() == self.doc.path.resolve():
+            dialogs.show_error(self, f"Exporting to {path.name} would overwrite the original photo; choose "
+                                     "another file name.")
+            return
+        service, doc, regions, key = self.service, self.doc, self.regions, self.key_id
+        fill, profile = self.fill_combo.currentData(), self.profile_combo.currentData()
+        sidecar = self.sidecar_check.isChecked()
+
+        def done(result: SealResult) -> None:
+            self.sealed.emit(result)
+            self.accept()
+
+        self.run_job(f"Sealing {path.name}",
+                     lambda ctx: service.seal_image(doc.original, doc.alpha, doc.metadata, regions, key=key,
+                                                    out_path=path, fill=fill, sidecar=sidecar, profile=profile,
+                                                    published=doc.image if fill == KEEP else None, ctx=ctx),
+                     done)
