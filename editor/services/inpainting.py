@@ -1,0 +1,44 @@
+"""Fill the masked region of a photo with an inpainting engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from editor.core.document import Document
+from editor.core.errors import VeilError
+from editor.core.geometry import Rect
+from editor.core.progress import JobContext
+from editor.inpaint.registry import DEFAULT_ENGINE, ENGINES, get_engine
+
+
+@dataclass
+class InpaintResult:
+    rect: Rect
+    pixels: np.ndarray
+    engine: str
+    device: str
+
+
+def available_engines() -> list[tuple[str, str]]:
+    """(name, label) of every engine in registry order, read from the classes: no engine is created here (a
+    learned one loads its ONNX weights on first use, in the worker that runs it)."""
+    return [(name, cls.label) for name, cls in ENGINES.items()]
+
+
+def inpaint(image: np.ndarray, mask: np.ndarray, engine_name: str = DEFAULT_ENGINE,
+            ctx: Optional[JobContext] = None) -> InpaintResult:
+    """Run an engine on a crop around the mask. Pure function of arrays: safe in a worker thread."""
+    if image.shape[:2] != mask.shape[:2]:
+        raise VeilError("The mask is not the same size as the photo.")
+    engine = get_engine(engine_name)
+    rect, pixels = engine.run_region(image, mask, ctx)
+    return InpaintResult(rect, pixels, engine.name, engine.device)
+
+
+def apply_result(doc: Document, result: InpaintResult) -> None:
+    """Write the result into the document as one undo step (on the thread that owns the document)."""
+    doc.apply_pixels(result.rect, result.pixels, f"Inpaint ({result.engine})")
+    doc.last_device = result.device
