@@ -38,3 +38,24 @@ screenshot: dev
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# One-folder app in dist/veil/ (installer/README.md); rebuilt only when a source, model or resource changed.
+.PHONY: dist dist-test
+DIST_BIN := dist/veil/veil
+DIST_SOURCES := $(shell find editor installer models resources -type f -not -path '*/__pycache__/*' \
+                  -not -path 'models/training/*') pyproject.toml
+
+$(VENV)/.dist-installed: $(VENV)/.installed
+	$(PIP) install -e '.[dist]'
+	touch $@
+
+$(DIST_BIN): $(VENV)/.dist-installed $(DIST_SOURCES)
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
+		installer/veil-linux.spec
+	touch $@
+
+dist: $(DIST_BIN)
+	@du -sh dist/veil
+
+dist-test: $(DIST_BIN)
+	bash tests/dist/smoke_test.sh $(DIST_BIN)

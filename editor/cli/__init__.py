@@ -39,6 +39,9 @@ def _gui_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()   # a frozen bundle re-enters here to start the model host child
     argv = list(sys.argv[1:] if argv is None else argv)
     parser, commands = _build_parser()
     # `veil`, `veil photo.jpg`: the GUI. Anything that names a command or asks for help goes to argparse.

@@ -70,12 +70,16 @@ def _warn_once(reason: str) -> None:
             log.warning("CUDA is not usable (%s); models run on the CPU.", reason)
 
 
-def create_session(path: Path | str, prefer: Preference = "auto") -> tuple[ort.InferenceSession, str]:
+def create_session(path: Path | str, prefer: Preference | None = None) -> tuple[ort.InferenceSession, str]:
     """A session for the model at `path` and the device it runs on ("CUDA" or "CPU").
 
     "auto" and "cuda" use CUDA when it really works and fall back to the CPU (one logged warning per process);
-    "cpu" never tries CUDA.
+    "cpu" never tries CUDA. None follows the user's device preference (Settings).
     """
+    if prefer is None:
+        from .device import get_preference
+
+        prefer = get_preference()
     if prefer not in ("auto", "cpu", "cuda"):
         raise ValueError(f"prefer must be 'auto', 'cpu' or 'cuda', not {prefer!r}")
     path = Path(path)

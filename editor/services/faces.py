@@ -10,8 +10,17 @@ from editor.core.document import Document
 from editor.core.faces import Face
 from editor.core.geometry import Rect
 from editor.core.progress import JobContext
+from editor.vision import model_host
 from editor.vision.face_region import face_mask
 from editor.vision.pipeline import default_pipeline
+
+
+def isolate_face_models() -> None:
+    """Run dlib's models in a child process from now on, and start loading them.
+
+    For the GUI: dlib holds the GIL for seconds while it loads, which would freeze the window.
+    """
+    model_host.enable_isolation()
 
 
 def detect_faces(image: np.ndarray, ctx: Optional[JobContext] = None, with_landmarks: bool = True) -> List[Face]:

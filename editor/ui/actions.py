@@ -40,10 +40,18 @@ ACTION_SPECS: Tuple[ActionSpec, ...] = (
     ActionSpec("save_as", "Save &As…", "File", "Save to a new file; the original stays untouched", ("Ctrl+Shift+S",)),
     ActionSpec("export", "&Export…", "File", "Write a copy for sharing, optionally without personal metadata",
                ("Ctrl+E",)),
+    ActionSpec("seal_export", "Export with Sealed &Originals…", "File",
+               "Export a copy whose edited regions are hidden, with their originals sealed for a recovery key",
+               ("Ctrl+Shift+E",)),
+    ActionSpec("recover", "&Recover Originals…", "File",
+               "Restore the sealed original regions of this photo with your recovery key"),
+    ActionSpec("keys", "Recovery &Keys…", "File", "Create, export, import or delete recovery keys"),
     ActionSpec("quit", "&Quit", "File", "Close Veil", ("Ctrl+Q",), separator_before=True),
     # Edit
     ActionSpec("undo", "&Undo", "Edit", "Undo the last edit", ("Ctrl+Z",), icon="undo"),
     ActionSpec("redo", "&Redo", "Edit", "Redo the edit you undid", ("Ctrl+Shift+Z", "Ctrl+Y"), icon="redo"),
+    ActionSpec("settings", "Se&ttings…", "Edit", "Device, default recovery key and export profile", ("Ctrl+,",),
+               separator_before=True),
     # Mask
     ActionSpec("brush", "&Brush", "Mask", "Paint the area to fill", ("B",), icon="brush", checkable=True),
     ActionSpec("eraser", "&Eraser", "Mask", "Erase from the mask", ("E",), icon="eraser", checkable=True),
@@ -77,13 +85,15 @@ ACTION_SPECS: Tuple[ActionSpec, ...] = (
     # Help
     ActionSpec("shortcuts", "&Keyboard Shortcuts", "Help", "List every keyboard shortcut", ("F1", "Ctrl+/"),
                std_icon=SP.SP_DialogHelpButton),
+    ActionSpec("sample", "Open &Sample Photo", "Help", "Open a sample portrait to try Veil on"),
+    ActionSpec("about", "&About Veil", "Help", "Version, device, models and their licences", separator_before=True),
 )
 
 MENU_ORDER = ("File", "Edit", "Mask", "View", "Faces", "Help")
 
 # Commands that change or read the document: off while there is no photo or a job is using it.
-EDITING = ("save", "save_as", "export", "undo", "redo", "clear_mask", "invert_mask", "grow_mask", "shrink_mask",
-           "feather_mask", "mask_faces", "inpaint", "detect_faces")
+EDITING = ("save", "save_as", "export", "seal_export", "undo", "redo", "clear_mask", "invert_mask", "grow_mask",
+           "shrink_mask", "feather_mask", "mask_faces", "inpaint", "detect_faces")
 # Commands that need a photo but never change it.
 VIEWING = ("zoom_in", "zoom_out", "zoom_fit", "zoom_actual", "compare")
 

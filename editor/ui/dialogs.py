@@ -17,10 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 
 from editor.core.image_io import SAVE_EXTENSIONS
 
-EXPORT_PROFILES = (
-    ("retouch", "Retouch: keep EXIF, colour profile and camera data"),
-    ("privacy", "Privacy: strip GPS, EXIF and personal metadata"),
-)
+from .settings import EXPORT_PROFILES, Preferences
 
 
 def _name_filter() -> str:
@@ -60,7 +57,7 @@ def ask_save_path(parent: Optional[QWidget], suggested: str, title: str = "Save 
 class ExportDialog(QDialog):
     """File name and metadata profile for Export."""
 
-    def __init__(self, parent: Optional[QWidget], suggested: str) -> None:
+    def __init__(self, parent: Optional[QWidget], suggested: str, profile: str = EXPORT_PROFILES[0][0]) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.path_edit = QLineEdit(suggested)
@@ -73,6 +70,7 @@ class ExportDialog(QDialog):
         self.profile = QComboBox()
         for key, text in EXPORT_PROFILES:
             self.profile.addItem(text, key)
+        self.profile.setCurrentIndex(max(0, self.profile.findData(profile)))
         form = QFormLayout()
         form.addRow("File:", row)
         form.addRow("Metadata:", self.profile)
@@ -91,8 +89,10 @@ class ExportDialog(QDialog):
 
 
 def ask_export(parent: Optional[QWidget], suggested: str) -> Optional[Tuple[str, str]]:
-    """(path, profile) chosen for Export, or None when cancelled."""
-    dlg = ExportDialog(parent, suggested)
+    """(path, profile) chosen for Export, or None when cancelled; the profile starts at the one the user chose
+    last (kept by the window's Preferences)."""
+    prefs = parent.findChild(Preferences) if parent is not None else None
+    dlg = ExportDialog(parent, suggested, prefs.export_profile if prefs is not None else EXPORT_PROFILES[0][0])
     if dlg.exec() != QDialog.DialogCode.Accepted or not dlg.path_edit.text().strip():
         return None
     return str(Path(dlg.path_edit.text().strip()).expanduser()), dlg.profile.currentData()

@@ -16,6 +16,7 @@ from . import dialogs
 from .doc_bridge import DocumentBridge
 from .jobs import JobRunner
 from .recent_files import RecentFiles
+from .settings import Preferences
 
 Then = Optional[Callable[[], None]]
 
@@ -120,6 +121,9 @@ class DocumentController(QObject):
         if choice is None:
             return
         path, profile = choice
+        prefs = self._window.findChild(Preferences)
+        if prefs is not None:
+            prefs.export_profile = profile          # the next Export starts with this profile
         self._runner.submit(f"Exporting {Path(path).name}",
                             lambda ctx: export_document(doc, path, profile=profile),
                             lambda target: self.status_message.emit(f"Exported {Path(target).name} ({profile})."))

@@ -15,6 +15,8 @@ from .jobs import JobRunner
 
 MASK_OP_NAMES = {"clear": "Cleared the mask", "invert": "Inverted the mask", "grow": "Grew the mask",
                  "shrink": "Shrank the mask", "feather": "Feathered the mask"}
+MASK_OP_JOBS = {"clear": "Clearing the mask", "invert": "Inverting the mask", "grow": "Growing the mask",
+                "shrink": "Shrinking the mask", "feather": "Feathering the mask"}
 
 
 class EditController(QObject):
@@ -49,13 +51,17 @@ class EditController(QObject):
         self.status_message.emit(f"Redid {label}." if label else "Nothing to redo.")
 
     def mask_op(self, op: str) -> None:
-        if self.doc is None:
+        """Run a mask operation in a worker: on a 24 MP photo the operation, the diff and the undo tiles take
+        0.1-0.7 s. Editing is blocked meanwhile, and the document's events reach the widgets queued on the UI
+        thread (DocumentBridge), which repaints the changed area from the mask buffer without copying it."""
+        doc = self.doc
+        if doc is None:
             return
         self._canvas.end_stroke()
         radius = self._radius()
-        self.doc.apply_mask_op(op, radius)
         suffix = f" by {radius} px" if op in ("grow", "shrink", "feather") else ""
-        self.status_message.emit(f"{MASK_OP_NAMES[op]}{suffix}.")
+        self._runner.submit(MASK_OP_JOBS[op], lambda ctx: doc.apply_mask_op(op, radius),
+                            lambda _: self.status_message.emit(f"{MASK_OP_NAMES[op]}{suffix}."))
 
     def inpaint(self) -> None:
         """Fill the masked area in a worker; the result is applied (and the mask cleared) as one undo step."""

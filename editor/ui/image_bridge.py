@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 
 from editor.core.geometry import Rect
 
@@ -45,37 +45,47 @@ def qimage_to_rgb(image: QImage) -> np.ndarray:
     return raw[:, : w * 3].reshape(h, w, 3).copy()
 
 
-class MaskOverlay:
-    """Premultiplied ARGB32 tint of the mask, allocated on first use and refreshed one dirty rect at a time."""
+def mask_colour_table() -> list[int]:
+    """ARGB per mask value 0..255: the tint colour, its opacity proportional to the value."""
+    r, g, b = MASK_RGB
+    return [QColor(r, g, b, int(round(v * MASK_OPACITY))).rgba() for v in range(256)]
 
-    def __init__(self, width: int, height: int) -> None:
-        self.width = width
-        self.height = height
-        self._buffer: Optional[BufferImage] = None
-        # Per mask value 0..255: premultiplied B, G, R, A bytes (little-endian ARGB32 layout).
-        alpha = np.arange(256, dtype=np.float32) * MASK_OPACITY
-        lut = np.empty((256, 4), np.uint8)
-        lut[:, 0] = np.round(alpha * MASK_RGB[2] / 255.0)
-        lut[:, 1] = np.round(alpha * MASK_RGB[1] / 255.0)
-        lut[:, 2] = np.round(alpha * MASK_RGB[0] / 255.0)
-        lut[:, 3] = np.round(alpha)
-        self._lut = lut.view(np.uint32).reshape(256)     # one 32-bit pixel per mask value
+
+class MaskOverlay:
+    """The mask tint: an Indexed8 QImage over the document's own mask buffer, coloured by a 256-entry table.
+
+    Nothing is copied or re-tinted, so a whole-image change of a 24 MP mask (invert, grow, undo) costs the
+    overlay nothing; Qt maps the values through the table while painting only the exposed part. The image is
+    made at the first selection, so a photo without a mask paints no overlay at all.
+    """
+
+    _TABLE: Optional[list[int]] = None
+
+    def __init__(self, mask: np.ndarray) -> None:
+        self._mask = mask
+        self._image: Optional[QImage] = None
 
     @property
     def image(self) -> Optional[QImage]:
-        return self._buffer.image if self._buffer is not None else None
+        return self._image
 
     def update(self, mask: np.ndarray, rect: Optional[Rect] = None) -> None:
-        """Re-tint `rect` (None = all) from the mask; cost is proportional to the rect, not the image."""
-        r = (rect or Rect(0, 0, self.width, self.height)).clip(self.width, self.height)
-        if r.empty:
-            return
-        if self._buffer is None:
-            if not mask[r.slices].any():
-                return                      # nothing selected yet: no overlay memory needed
-            argb = np.zeros((self.height, self.width, 4), np.uint8)
-            qimg = QImage(argb.data, self.width, self.height, argb.strides[0],
-                          QImage.Format.Format_ARGB32_Premultiplied)
-            self._buffer = BufferImage(argb, qimg)
-            self._pixels32 = argb.view(np.uint32).reshape(self.height, self.width)
-        self._pixels32[r.slices] = self._lut[mask[r.slices]]
+        """Follow an edit of `mask` in `rect` (None = all); only a new mask array or a first selection costs."""
+        if mask is not self._mask:
+            self._mask, self._image = mask, None
+        if self._image is None:
+            h, w = mask.shape
+            r = (rect or Rect(0, 0, w, h)).clip(w, h)
+            if not r.empty and mask[r.slices].any():
+                self._image = self._wrap(mask)
+
+    @classmethod
+    def _wrap(cls, mask: np.ndarray) -> QImage:
+        if mask.dtype != np.uint8 or mask.ndim != 2 or not mask.flags.c_contiguous:
+            raise ValueError("the mask must be a C-contiguous H x W uint8 array")
+        if cls._TABLE is None:
+            cls._TABLE = mask_colour_table()
+        h, w = mask.shape
+        image = QImage(mask.data, w, h, mask.strides[0], QImage.Format.Format_Indexed8)
+        image.setColorTable(cls._TABLE)
+        return image

@@ -13,7 +13,8 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from editor.core.document import Document
-from editor.inpaint.registry import DEFAULT_ENGINE, engine_names, get_engine
+from editor.services.inpainting import DEFAULT_ENGINE, available_engines
+from editor.services.vault_service import VaultService
 
 from . import dialogs
 from .actions import EDITING, VIEWING, Actions, build_menus, menu_sections
@@ -21,12 +22,17 @@ from .canvas import Canvas
 from .doc_bridge import DocumentBridge
 from .document_controller import DocumentController, display_name, dropped_photos
 from .edit_controller import EditController
+from .empty_state import EmptyState
 from .face_controller import FaceController
 from .face_panel import FacePanel
 from .jobs import JobRunner
 from .key_hold import KeyHoldFilter
+from .keys_dialog import KeysDialog
 from .navigator import NavigatorPanel
 from .recent_files import RecentFiles
+from .recover_controller import RecoverController
+from .seal_export_dialog import SealExportDialog
+from .settings_controller import SettingsController, sample_photo
 from .status import JobBar, StatusPanel
 from .tool_options import ToolOptionsBar
 from .tools import BrushSettings, BrushTool, EraserTool
@@ -51,8 +57,8 @@ class MainWindow(QMainWindow):
         self.canvas = Canvas(self.brush_settings)
         self.canvas.set_tool(self.tools["brush"])
         self.setCentralWidget(self.canvas)
-        engines = [(name, get_engine(name).label) for name in engine_names()]
-        self.options = ToolOptionsBar(self.commands, self.brush_settings, engines, DEFAULT_ENGINE)
+        self.canvas.set_empty_state(EmptyState(self.commands.open, self.commands.sample))
+        self.options = ToolOptionsBar(self.commands, self.brush_settings, available_engines(), DEFAULT_ENGINE)
         self.addToolBar(self.options)
         self.navigator = NavigatorPanel(self.canvas)
         self.face_panel = FacePanel(self.commands)
@@ -72,6 +78,9 @@ class MainWindow(QMainWindow):
         self.edits = EditController(self.bridge, self.runner, self.canvas,
                                     radius=lambda: self.options.radius, engine=lambda: self.options.engine)
         self.faces = FaceController(self.bridge, self.runner)
+        self.setup = SettingsController(self, self.settings, self.brush_settings, self.recent, self.statusBar())
+        self.vault = VaultService()
+        self.recovery = RecoverController(self, self.vault, self.runner, self.commands.recover)
 
         self._connect_actions()
         self._connect_signals()
@@ -87,6 +96,7 @@ class MainWindow(QMainWindow):
         handlers = {
             "open": self.documents.open_dialog, "save": self.documents.save, "save_as": self.documents.save_as,
             "export": self.documents.export, "quit": self.close,
+            "seal_export": self._seal_export, "keys": lambda: KeysDialog(self, self.vault).exec(),
             "undo": self.edits.undo, "redo": self.edits.redo,
             "brush": lambda: self.canvas.set_tool(self.tools["brush"]),
             "eraser": lambda: self.canvas.set_tool(self.tools["eraser"]),
@@ -101,6 +111,8 @@ class MainWindow(QMainWindow):
             "zoom_in": self.canvas.zoom_in, "zoom_out": self.canvas.zoom_out, "zoom_fit": self.canvas.zoom_fit,
             "zoom_actual": self.canvas.zoom_actual,
             "shortcuts": lambda: dialogs.show_shortcuts(self, menu_sections(a), EXTRA_SHORTCUTS),
+            "settings": lambda: self.setup.open_settings(self.vault), "about": self.setup.open_about,
+            "sample": self.open_sample,
         }
         for name, handler in handlers.items():
             a[name].triggered.connect(lambda _=False, fn=handler: fn())
@@ -114,11 +126,13 @@ class MainWindow(QMainWindow):
         self.bridge.changed.connect(self.face_panel.on_document_event)
         self.bridge.changed.connect(self.navigator.view.on_document_event)
         self.bridge.changed.connect(self._on_document_event)
+        self.bridge.document_replaced.connect(lambda doc: self.recovery.check(doc.path if doc else None))
+        self.recovery.recovered.connect(self.documents.open_path)
         self.face_panel.face_selected.connect(self.canvas.set_highlighted_face)
         self.canvas.view_changed.connect(self.status.show_zoom)
         self.canvas.cursor_moved.connect(self.status.show_cursor)
         self.runner.busy_changed.connect(self._on_busy_changed)
-        for source in (self.runner, self.documents, self.edits, self.faces):
+        for source in (self.runner, self.documents, self.edits, self.faces, self.recovery):
             source.status_message.connect(self.show_message)
         for source in (self.edits, self.faces):
             source.device_used.connect(self.status.show_device)
@@ -128,6 +142,12 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         self.recent.prune()
         self.recent.populate(self.menus["Open Recent"], self.documents.open_path)
+
+    def _seal_export(self) -> None:
+        dialog = SealExportDialog(self, self.vault, self.doc, default_key=self.setup.preferences.default_key)
+        dialog.sealed.connect(lambda r: self.show_message(
+            f"Exported {r.path.name} with {len(r.regions)} sealed region(s) for {r.key.describe()}."))
+        dialog.exec()
 
     def _hold_compare(self, held: bool) -> None:
         self.canvas.set_show_original(held or self.commands.compare.isChecked())
@@ -139,6 +159,13 @@ class MainWindow(QMainWindow):
 
     def open(self, path: str | Path) -> None:
         self.documents.open_path(path)
+
+    def open_sample(self) -> None:
+        path = sample_photo()
+        if path is None:
+            self.show_message("The sample photo is not part of this installation.")
+        else:
+            self.open(path)
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 6000)
@@ -174,6 +201,7 @@ class MainWindow(QMainWindow):
         self.commands.set_enabled(EDITING, editable)
         self.commands.set_enabled(VIEWING, doc is not None)
         self.commands.open.setEnabled(not busy)
+        self.commands.sample.setEnabled(not busy)
         self.menus["Open Recent"].setEnabled(not busy)
         if editable:
             self.commands.undo.setEnabled(doc.history.can_undo)
@@ -205,6 +233,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.runner.shutdown()          # cancel and wait: a worker is never killed mid-write
+        self.setup.shutdown()
         QApplication.instance().removeEventFilter(self._hold_keys)
         event.accept()
 

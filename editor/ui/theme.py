@@ -38,6 +38,12 @@ QListWidget::item:selected { background: #34465f; color: white; }
 QListWidget::item:hover:!selected { background: #2c2f34; }
 QLabel#panelSummary { color: #9aa0a8; font-weight: normal; }
 QLabel#emptyHint { color: #7c818a; font-weight: normal; }
+QLabel#emptyTitle { color: #d7dae0; font-size: 22px; font-weight: 600; }
+QLabel#emptyBody { color: #969ba5; font-size: 14px; }
+QToolButton#emptyButton { background: #34373c; border: 1px solid #45484f; padding: 6px 14px; }
+QToolButton#emptyButton:hover { background: #3c4046; border-color: #4f7bc0; }
+QLabel#deviceWarning, QLabel#keyringProblem, QLabel#manifestProblem { color: #f0b35a; }
+QLabel#settingsNote { color: #9aa0a8; }
 QStatusBar { background: #25272b; color: #b5bac2; border-top: 1px solid #1e1f22; }
 QStatusBar QLabel { color: #b5bac2; padding: 0 10px; border-left: 1px solid #35383d; }
 QStatusBar::item { border: none; }

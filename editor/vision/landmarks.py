@@ -76,6 +76,8 @@ def five_points(landmarks68: np.ndarray) -> np.ndarray:
 class LandmarkPredictor:
     """dlib's 68-point shape predictor, loaded once; `predict` may be called from any thread."""
 
+    isolated = False
+
     def __init__(self, path: Path | None = None) -> None:
         self._predictor = dlib.shape_predictor(str(path or predictor_path()))
         self._lock = threading.Lock()
@@ -113,3 +115,43 @@ class LandmarkPredictor:
         pts = np.array([(p.x, p.y) for p in shape.parts()], np.float64)
         back = cv2.invertAffineTransform(to_crop)
         return pts @ back[:, :2].T + back[:, 2]
+
+
+_default: LandmarkPredictor | None = None
+_default_lock = threading.Lock()
+
+
+def default_predictor() -> LandmarkPredictor:
+    """The process-wide predictor (loaded on first use; in the model host child when isolation is on)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = LandmarkPredictor()
+        return _default
+
+
+def predict_default(image_rgb: np.ndarray, face: Face) -> np.ndarray:
+    return default_predictor().predict(image_rgb, face)
+
+
+class RemoteLandmarkPredictor:
+    """Same answers as LandmarkPredictor, computed in the model host child on a crop around the face."""
+
+    isolated = True
+    CONTEXT = 2.0     # crop half-size in face sizes: covers the predictor's own (rotated) 2-side crop
+
+    def __init__(self, host) -> None:
+        self._host = host
+
+    def predict(self, image_rgb: np.ndarray, face: Face) -> np.ndarray:
+        x, y, w, h = face.box
+        half = self.CONTEXT * max(w, h)
+        cx, cy = x + w / 2.0, y + h / 2.0
+        height, width = image_rgb.shape[:2]
+        x0, y0 = max(0, int(cx - half)), max(0, int(cy - half))
+        x1, y1 = min(width, int(np.ceil(cx + half))), min(height, int(np.ceil(cy + half)))
+        crop = np.ascontiguousarray(image_rgb[y0:y1, x0:x1])
+        offset = np.array([x0, y0], np.float32)
+        local = Face(box=(x - x0, y - y0, w, h), score=face.score, landmarks5=face.landmarks5 - offset)
+        points = self._host.call("editor.vision.landmarks:predict_default", crop, local)
+        return (np.asarray(points, np.float32) + offset).astype(np.float32)

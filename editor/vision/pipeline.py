@@ -13,7 +13,8 @@ from editor.core.faces import Face
 from editor.core.progress import JobContext
 
 from .detector import FaceDetector
-from .landmarks import LandmarkPredictor
+from .landmarks import LandmarkPredictor, RemoteLandmarkPredictor, default_predictor
+from .model_host import isolated_host
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class FacePipeline:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._detector: Optional[FaceDetector] = None
-        self._predictor: Optional[LandmarkPredictor] = None
+        self._predictor: Optional[LandmarkPredictor | RemoteLandmarkPredictor] = None
 
     @property
     def detector(self) -> FaceDetector:
@@ -47,10 +48,11 @@ class FacePipeline:
             return self._detector
 
     @property
-    def predictor(self) -> LandmarkPredictor:
+    def predictor(self) -> LandmarkPredictor | RemoteLandmarkPredictor:
+        host = isolated_host()
         with self._lock:
-            if self._predictor is None:
-                self._predictor = LandmarkPredictor()
+            if self._predictor is None or self._predictor.isolated != (host is not None):
+                self._predictor = RemoteLandmarkPredictor(host) if host is not None else default_predictor()
             return self._predictor
 
     def find_faces(self, image_rgb: np.ndarray, with_landmarks: bool = True,

@@ -26,21 +26,6 @@ def test_rgb_image_wraps_the_buffer_without_copying(qapp):
     np.testing.assert_array_equal(qimage_to_rgb(wrapped.image), pixels)
 
 
-def test_mask_overlay_tints_only_the_dirty_rect(qapp):
-    mask = np.zeros((40, 60), np.uint8)
-    overlay = MaskOverlay(60, 40)
-    overlay.update(mask)
-    assert overlay.image is None                            # no selection, no overlay memory
-    mask[:, :] = 255
-    overlay.update(mask, Rect(10, 5, 20, 15))
-    argb = overlay._buffer.array
-    assert (argb[5:15, 10:20, 3] == round(255 * MASK_OPACITY)).all()
-    assert argb[:5].sum() == 0 and argb[:, :10].sum() == 0     # outside the rect: untouched
-    mask[8, 12] = 0
-    overlay.update(mask, Rect(12, 8, 13, 9))
-    assert argb[8, 12].sum() == 0 and argb[8, 13, 3] > 0
-
-
 def test_pyramid_levels_match_a_fresh_downscale_after_an_edit(qapp):
     rng = np.random.default_rng(1)
     pixels = rng.integers(0, 256, (1100, 1500, 3), dtype=np.uint8)
