@@ -19,12 +19,13 @@ inner() {
     export GNOME_KEYRING_CONTROL
   fi
   cd "$here"
-  exec "$py" -m pytest "$@"
+  "$py" -m pytest "$@"
 }
 export -f inner
 export here py
+# No exec: the shell must outlive the run so the EXIT trap removes the throw-away HOME.
 if command -v dbus-run-session >/dev/null; then
-  exec dbus-run-session -- bash -c 'inner "$@"' _ "$@"
+  dbus-run-session -- bash -c 'inner "$@"' _ "$@"
 else
   echo "dbus-run-session not found: keyring tests will be skipped" >&2
   bash -c 'inner "$@"' _ "$@"
