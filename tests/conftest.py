@@ -1,8 +1,15 @@
-"""Fixtures shared by every test area: headless Qt by default, repository paths and a sample photo."""
+"""Fixtures shared by every test area: headless Qt by default, repository paths, a sample photo, and a real
+GNOME Keyring for the vault.
+
+Keyring tests run only inside scripts/run_tests.sh, which starts gnome-keyring-daemon on a private D-Bus session
+with a throw-away HOME (it exports VEIL_TEST_HOME): they must never write into a developer's own keyring.
+Without a usable Secret Service they fail under CI (env CI set) and are skipped elsewhere.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from pathlib import Path
 
@@ -26,3 +33,49 @@ def sample_photo(tmp_path: Path) -> Path:
     target = tmp_path / "sample.jpg"
     shutil.copyfile(SAMPLE_PHOTO, target)
     return target
+
+
+PROBE_SERVICE = "veil-test-probe"
+
+
+def _secret_service_problem():
+    test_home = os.environ.get("VEIL_TEST_HOME")
+    if not test_home or os.path.realpath(os.path.expanduser("~")) != os.path.realpath(test_home):
+        return None, ("keyring tests run only inside scripts/run_tests.sh (a throw-away GNOME Keyring), "
+                      "never against your own keyring")
+    try:
+        from keyring.backends import SecretService
+
+        backend = SecretService.Keyring()
+        backend.priority  # raises when secretstorage or the D-Bus session is missing  # noqa: B018
+        user = "probe-" + secrets.token_hex(4)
+        backend.set_password(PROBE_SERVICE, user, "probe")
+        readable = backend.get_password(PROBE_SERVICE, user) == "probe"
+        backend.delete_password(PROBE_SERVICE, user)
+    except Exception as e:  # any failure means: no usable Secret Service here
+        return None, (f"the Secret Service is not usable ({type(e).__name__}: {e}); gnome-keyring-daemon must be "
+                      "started with a non-empty --unlock password, or it has no default collection")
+    if not readable:
+        return None, "the Secret Service did not return the secret it stored"
+    return backend, None
+
+
+@pytest.fixture(scope="session")
+def secret_service():
+    """The throw-away GNOME Keyring of this test run (fails under CI, skips elsewhere, when there is none)."""
+    backend, problem = _secret_service_problem()
+    if problem:
+        message = f"No usable GNOME Keyring for the keyring tests: {problem}."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return backend
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """A private Veil data folder (key index, audit log) for one test."""
+    path = tmp_path / "veil-data"
+    path.mkdir()
+    monkeypatch.setenv("VEIL_DATA_DIR", str(path))
+    return path

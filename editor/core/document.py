@@ -91,13 +91,7 @@ class Document:
             raise
         edit = rec.finish()
         self.history.push(edit)
-        for layer in {p.layer for p in edit.patches}:
-            rect = None
-            for p in edit.patches:
-                if p.layer == layer:
-                    rect = p.rect if rect is None else rect.union(p.rect)
-            self._emit(layer, rect)
-        self._emit("history")
+        self._emit_edit(edit)
 
     def begin_stroke(self, diameter: float, hardness: float, erase: bool = False) -> "MaskStroke":
         return MaskStroke(self, diameter, hardness, erase)
@@ -163,14 +157,17 @@ class Document:
     def _after_history(self, edit) -> Optional[str]:
         if edit is None:
             return None
-        for layer in {p.layer for p in edit.patches}:
-            rect = None
-            for p in edit.patches:
-                if p.layer == layer:
-                    rect = p.rect if rect is None else rect.union(p.rect)
+        self._emit_edit(edit)
+        return edit.label
+
+    def _emit_edit(self, edit) -> None:
+        """Tell views which rectangle of each layer an edit (or its undo) changed, then that history moved."""
+        changed: dict[str, Rect] = {}
+        for p in edit.patches:
+            changed[p.layer] = p.rect.union(changed.get(p.layer))
+        for layer, rect in changed.items():
             self._emit(layer, rect)
         self._emit("history")
-        return edit.label
 
     # -- faces and saving ------------------------------------------------------------------------------
     def set_faces(self, faces: List[Face]) -> None:

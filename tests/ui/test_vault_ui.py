@@ -8,7 +8,6 @@ prompts are the real modal dialogs, answered through their widgets.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shutil
 from pathlib import Path
@@ -40,43 +39,6 @@ TIMEOUT_MS = 20_000
 PASSPHRASE = "correct horse battery"
 FACE_EDIT = Rect(45, 20, 85, 55)            # inside the detected face box below
 OTHER_EDIT = Rect(5, 70, 20, 85)            # far from it
-
-
-# -- keyring (the check of tests/vault/conftest.py: only ever a throw-away GNOME Keyring) ----------------------------
-def _secret_service_problem():
-    test_home = os.environ.get("VEIL_TEST_HOME")
-    if not test_home or os.path.realpath(os.path.expanduser("~")) != os.path.realpath(test_home):
-        return None, "keyring tests run only inside scripts/run_tests.sh, never against your own keyring"
-    try:
-        from keyring.backends import SecretService
-
-        backend = SecretService.Keyring()
-        backend.priority  # raises when secretstorage or the D-Bus session is missing  # noqa: B018
-        user = "probe-" + secrets.token_hex(4)
-        backend.set_password("veil-test-probe", user, "probe")
-        readable = backend.get_password("veil-test-probe", user) == "probe"
-        backend.delete_password("veil-test-probe", user)
-    except Exception as e:  # any failure means: no usable Secret Service here
-        return None, f"the Secret Service is not usable ({type(e).__name__}: {e})"
-    return (backend, None) if readable else (None, "the Secret Service did not return the secret it stored")
-
-
-@pytest.fixture(scope="module")
-def secret_service():
-    backend, problem = _secret_service_problem()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"No usable GNOME Keyring for the vault UI tests: {problem}.")
-        pytest.skip(f"No usable GNOME Keyring for the vault UI tests: {problem}.")
-    return backend
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "veil-data"
-    path.mkdir()
-    monkeypatch.setenv("VEIL_DATA_DIR", str(path))
-    return path
 
 
 @pytest.fixture

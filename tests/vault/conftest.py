@@ -1,14 +1,7 @@
-"""Fixtures for the vault tests: a real GNOME Keyring (Secret Service), a private data folder, test photos.
-
-Keyring tests run only inside scripts/run_tests.sh, which starts gnome-keyring-daemon on a private D-Bus session
-with a throw-away HOME (it exports VEIL_TEST_HOME): they must never write into a developer's own keyring.
-Without a usable Secret Service they fail under CI (env CI set) and are skipped elsewhere.
-"""
+"""Fixtures for the vault tests: a key store over the throw-away keyring of tests/conftest.py, test photos."""
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +10,6 @@ import pytest
 from editor.services.vault_service import VaultService
 from editor.vault.audit import AuditLog
 from editor.vault.keystore import KeyStore
-
-PROBE_SERVICE = "veil-test-probe"
-
 
 def pytest_collection_modifyitems(config, items):
     """`slow` tests (the 10,000-case fuzz) run only when asked for with `-m slow`."""
@@ -30,47 +20,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords and here in Path(str(item.fspath)).parents:
             item.add_marker(skip)
-
-
-def _secret_service_problem():
-    test_home = os.environ.get("VEIL_TEST_HOME")
-    if not test_home or os.path.realpath(os.path.expanduser("~")) != os.path.realpath(test_home):
-        return None, ("keyring tests run only inside scripts/run_tests.sh (a throw-away GNOME Keyring), "
-                      "never against your own keyring")
-    try:
-        from keyring.backends import SecretService
-
-        backend = SecretService.Keyring()
-        backend.priority  # raises when secretstorage or the D-Bus session is missing  # noqa: B018
-        user = "probe-" + secrets.token_hex(4)
-        backend.set_password(PROBE_SERVICE, user, "probe")
-        readable = backend.get_password(PROBE_SERVICE, user) == "probe"
-        backend.delete_password(PROBE_SERVICE, user)
-    except Exception as e:  # any failure means: no usable Secret Service here
-        return None, (f"the Secret Service is not usable ({type(e).__name__}: {e}); gnome-keyring-daemon must be "
-                      "started with a non-empty --unlock password, or it has no default collection")
-    if not readable:
-        return None, "the Secret Service did not return the secret it stored"
-    return backend, None
-
-
-@pytest.fixture(scope="session")
-def secret_service():
-    backend, problem = _secret_service_problem()
-    if problem:
-        message = f"No usable GNOME Keyring for the vault tests: {problem}."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return backend
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "veil-data"
-    path.mkdir()
-    monkeypatch.setenv("VEIL_DATA_DIR", str(path))
-    return path
 
 
 @pytest.fixture
