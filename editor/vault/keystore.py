@@ -142,6 +142,7 @@ class KeyStore:
     # -- public API -----------------------------------------------------------------------------------------
     def list_keys(self) -> list[KeyInfo]:
         """Keys in the index that the keyring still holds; stale entries are dropped, labels refreshed."""
+        self.backend  # an insecure keyring is reported even before any key exists  # noqa: B018
         indexed = self._read_index()
         alive: list[KeyInfo] = []
         for entry in indexed:
@@ -185,7 +186,7 @@ class KeyStore:
             label = label_hint or "unknown label"
             raise KeyNotFoundError(
                 f'This needs the recovery key "{label}" (id {key_id}), which is not in your keyring; '
-                "import it with `veil keys import`."
+                "import it first (Recovery Keys in the editor, or `veil keys import`)."
             )
         return item["key"]
 

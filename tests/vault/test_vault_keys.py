@@ -183,6 +183,8 @@ def test_insecure_backends_are_refused(backend, data_dir):
     message = str(err.value)
     assert message.startswith("No secure keyring is available") and message.count(". ") == 0
     assert "GNOME Keyring" in message and not (data_dir / "keys.json").exists()
+    with pytest.raises(InsecureKeyringError):
+        store.list_keys()          # said at once, not only when the first key is made
 
 
 def test_plaintext_backend_is_refused(tmp_path, data_dir):
