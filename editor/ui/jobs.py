@@ -34,7 +34,7 @@ class Job(QObject):
 
     def __init__(self, label: str, ctx: JobContext, runner: "JobRunner", on_done: Callable[[Any], None],
                  on_error: Optional[Callable[[BaseException], None]]) -> None:
-        super().__init__()
+        super().__init__(runner)   # owned by the runner: never destroyed on the worker thread that drops it
         self.label = label
         self.ctx = ctx
         self._runner = runner
@@ -126,6 +126,7 @@ class JobRunner(QObject):
             self.finished.emit(job, outcome)
             if not self._jobs:
                 self.busy_changed.emit(False)
+            job.deleteLater()          # on the UI thread, once every slot of `finished` has run
 
     def _report(self, job: Job, exc: BaseException, details: str,
                 on_error: Optional[Callable[[BaseException], None]]) -> None:
