@@ -50,10 +50,10 @@ def run_app(image_path: Optional[str | Path] = None) -> int:
 
     With VEIL_SMOKE_TEST=1 the window opens the photo (or the sample), detects faces and exits by itself.
     """
+    isolate_face_models()                # dlib loads in a child process: the window never freezes on it
     if os.environ.get(SMOKE_TEST_ENV) == "1":
         return run_smoke_test(image_path, create_app)
     app = create_app()
-    isolate_face_models()                # dlib loads in a child process: the window never freezes on it
     window = MainWindow()
     notifier = ErrorNotifier(lambda: window)
     notifier.install()
