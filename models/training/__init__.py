@@ -1,0 +1,6 @@
+"""Training code for Veil's own models (torch; not needed to run the app).
+
+Modules: align (canonical 256x256 face framing), prepare_faces (CelebA -> aligned cache), synth_masks (mask
+templates warped onto faces), dataset (deterministic pairs), nets (M-CSAM inpainter, mask segmenter), losses,
+checkpoints, train_inpaint / train_segmenter (resumable runs), export_onnx (ONNX + checks + timing).
+"""

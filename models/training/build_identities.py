@@ -1,0 +1,421 @@
+"""Build the identity bank (models/identities/identities.npz) and its build record from CelebA training identities.
+
+Every shipped identity is a *collage*: the eye-and-brow region of one person, the nose of a second, the mouth and
+chin of a third and the skin of a fourth, each from a frontal photo warped onto one mean-shape frame and matched in
+colour, plus a shape (brow, nose and eye placement) taken from the first two. No photo contributes a whole face.
+Each candidate is embedded with dlib's recognizer (rendered on grey in the frame) and compared with EVERY photo of
+each of its four source people; it is shipped only if all those distances are >= MIN_SOURCE_DISTANCE (0.6, dlib's
+same-person threshold). The record lists every source photo and every distance. Candidates are rendered onto a few
+host faces with the real engine, and the bank is chosen greedily so that identities stay far apart from each other
+on those hosts (two seeds should give two different people).
+
+Validation identities (models/training/split.json) are never used, so the benchmark measures unseen people.
+The textures derive from CelebA (non-commercial research only): the bank inherits that condition.
+
+    nice -n 10 .venv/bin/python -m models.training.build_identities --cache /tmp/veil-celeba-faces.npz
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from editor.anonymize.identity import SAME_PERSON, default_embedder, distance
+from editor.anonymize.mesh import face_outline, fill_polygon, mesh_points, ring_points, warp_to_mesh
+from editor.anonymize.reshape import reshaped_landmarks, similarity
+from editor.anonymize.synthesis import relit, synthesize_face
+from editor.core.image_io import load_image
+from editor.vision.pipeline import default_pipeline
+
+REPO = Path(__file__).resolve().parents[2]
+
+SPLIT_FILE = Path(__file__).with_name("split.json")
+FRAME = 160                    # texture side in pixels
+FRAME_MARGIN = 0.04
+MIN_SOURCE_DISTANCE = SAME_PERSON
+JPEG_QUALITY = 92
+PARTS = ("eyes", "nose", "mouth", "skin")
+DELIGHT_SIGMA = FRAME / 6      # a source's own lighting (below this frequency) is replaced by the mean face's
+EDGE_BAND = FRAME / 16
+CLEAN_PERCENTILE = 50          # a photo gives a part only if it is among the cleanest half in that part
+NATURAL_SHARE = 0.8            # candidates furthest from the mean face (odd colours, leftovers) are not shipped         # the outline band where the mean face takes over from the source
+
+
+# -- per-photo analysis (cached) -------------------------------------------------------------------------------------
+def analyse(data: Path, identities: list[str], cache: Path | None) -> dict:
+    """Landmarks and dlib descriptors of the largest face of every photo of `identities` (cached in `cache`)."""
+    if cache is not None and cache.is_file():
+        with np.load(cache, allow_pickle=False) as c:
+            found = {"paths": c["paths"], "lm": c["lm"], "emb": c["emb"]}
+            tried = set(c["tried"].tolist()) if "tried" in c else set(found["paths"].tolist())
+        wanted = {str(p.relative_to(data)) for i in identities for p in (data / i).glob("*.jpg")}
+        if wanted <= tried:
+            return found
+    pipeline, embedder = default_pipeline(), default_embedder()
+    paths, lms, embs = [], [], []
+    files = sorted(p for i in identities for p in (data / i).glob("*.jpg"))
+    start = time.time()
+    for n, path in enumerate(files):
+        rgb = load_image(path).pixels
+        faces = [f for f in pipeline.find_faces(rgb) if f.landmarks68 is not None]
+        if faces:
+            face = max(faces, key=lambda f: f.box[2] * f.box[3])
+            paths.append(str(path.relative_to(data)))
+            lms.append(face.landmarks68)
+            embs.append(embedder.embed(rgb, face.landmarks68))
+        if n % 250 == 0:
+            print(f"analysed {n}/{len(files)} photos ({time.time() - start:.0f} s)", flush=True)
+    found = {"paths": np.array(paths), "lm": np.array(lms, np.float32), "emb": np.array(embs, np.float32)}
+    if cache is not None:
+        np.savez(cache, tried=np.array([str(p.relative_to(data)) for p in files]), **found)
+    return found
+
+
+def is_frontal_neutral(lm: np.ndarray) -> bool:
+    """Nose centred between the jaw ends, both eyes open, mouth closed: a clean texture source."""
+    yaw = (lm[30, 0] - lm[0, 0]) / max(lm[16, 0] - lm[0, 0], 1e-6)
+    def openness(a, b, c, d, e, f):
+        return (np.linalg.norm(lm[b] - lm[f]) + np.linalg.norm(lm[c] - lm[e])) / (2 * np.linalg.norm(lm[a] - lm[d]))
+    eyes = min(openness(36, 37, 38, 39, 40, 41), openness(42, 43, 44, 45, 46, 47))
+    mouth = np.linalg.norm(lm[62] - lm[66]) / max(np.linalg.norm(lm[60] - lm[64]), 1e-6)
+    return abs(yaw - 0.5) < 0.06 and eyes > 0.22 and mouth < 0.1
+
+
+# -- the frame ------------------------------------------------------------------------------------------------------
+def mean_mesh(meshes: np.ndarray) -> np.ndarray:
+    """Generalised Procrustes mean of the meshes, scaled to fit the frame."""
+    ref = meshes[0]
+    for _ in range(4):
+        aligned = np.array([m @ similarity(m, ref)[:, :2].T + similarity(m, ref)[:, 2] for m in meshes])
+        ref = aligned.mean(axis=0)
+    lo, hi = ref.min(axis=0), ref.max(axis=0)
+    scale = FRAME * (1 - 2 * FRAME_MARGIN) / float((hi - lo).max())
+    return (ref - (lo + hi) / 2) * scale + FRAME / 2
+
+
+def delaunay(points: np.ndarray) -> np.ndarray:
+    """Delaunay triangles (as point indices) with OpenCV's Subdiv2D."""
+    lo, hi = points.min(axis=0) - 10, points.max(axis=0) + 10
+    sub = cv2.Subdiv2D((int(lo[0]), int(lo[1]), int(hi[0] - lo[0]) + 1, int(hi[1] - lo[1]) + 1))
+    for p in points:
+        sub.insert((float(p[0]), float(p[1])))
+    tris = []
+    for t in sub.getTriangleList().reshape(-1, 3, 2):
+        idx = [int(np.argmin(np.linalg.norm(points - v, axis=1))) for v in t]
+        if len(set(idx)) == 3 and np.allclose(points[idx], t, atol=1e-3):
+            tris.append(sorted(idx))
+    return np.array(sorted(set(map(tuple, tris))), np.int32)
+
+
+def part_weights(points: np.ndarray) -> np.ndarray:
+    """Soft masks (4 x FRAME x FRAME, summing to 1) of the eyes+brows, nose, mouth+chin and skin regions."""
+    def grown(idx, k):
+        p = points[list(idx)]
+        c = p.mean(axis=0)
+        return cv2.convexHull((c + (p - c) * k).astype(np.float32)).reshape(-1, 2)
+    shape = (FRAME, FRAME)
+    eyes = fill_polygon(shape, grown(list(range(17, 27)) + list(range(36, 48)), 1.15))
+    nose = fill_polygon(shape, grown(list(range(27, 36)) + [39, 42], 1.25))
+    mouth_pts = np.concatenate([grown(range(48, 60), 1.3), points[6:11]])
+    mouth = fill_polygon(shape, cv2.convexHull(mouth_pts.astype(np.float32)).reshape(-1, 2))
+    soft = [cv2.GaussianBlur(m, (0, 0), FRAME / 40) for m in (eyes, nose, mouth)]
+    stack = np.stack(soft + [np.clip(1 - sum(soft), 0, 1)]) + 1e-6
+    return stack / stack.sum(axis=0)
+
+
+# -- sources --------------------------------------------------------------------------------------------------------
+class Sources:
+    """Frontal, unoccluded photos of the training people, as frame textures with their shape deviations."""
+
+    def __init__(self, data: Path, faces: dict, identities: list[str], per_person: int) -> None:
+        person = np.array([p.split("/")[0] for p in faces["paths"]])
+        chosen = [i for i in range(len(person)) if person[i] in set(identities) and is_frontal_neutral(faces["lm"][i])]
+        meshes = np.array([mesh_points(faces["lm"][i]) for i in chosen])
+        self.points = mean_mesh(meshes)
+        self.triangles = delaunay(self.points)
+        self.ring_triangles = delaunay(np.concatenate([self.points, ring_points(self.points)]))
+        self.coverage = fill_polygon((FRAME, FRAME), face_outline(self.points))
+        textures = {i: warp_to_mesh(load_image(data / faces["paths"][i]).pixels, mesh_points(faces["lm"][i]),
+                                    self.points, self.triangles, (FRAME, FRAME))[0] for i in chosen}
+        self.mean_texture = np.mean([textures[i] for i in chosen], axis=0)
+        textures = {i: self.cleaned(t) for i, t in textures.items()}
+        # Occlusions (hands, hair over the eyes, glasses, piercings, open mouths, text) show as a large residual
+        # from the mean face in that part: a photo gives only the parts where it is among the cleanest.
+        weights = part_weights(self.points) * (cv2.erode(self.coverage, np.ones((9, 9), np.uint8)) > 0)
+        residual = {i: [(np.abs(t - self.mean_texture).mean(axis=2) * w).sum() / w.sum() for w in weights]
+                    for i, t in textures.items()}
+        cuts = [np.percentile([r[k] for r in residual.values()], CLEAN_PERCENTILE) for k in range(len(PARTS))]
+        self.eligible = [{i for i, r in residual.items() if r[k] <= cuts[k]} for k in range(len(PARTS))]
+        usable = set().union(*self.eligible)
+        self.by_person: dict[str, list[int]] = {}
+        for i in sorted(usable, key=lambda i: sum(residual[i])):
+            if len(self.by_person.setdefault(person[i], [])) < per_person:
+                self.by_person[person[i]].append(i)
+        self.textures = {i: textures[i] for v in self.by_person.values() for i in v}
+        self.eligible = [e & set(self.textures) for e in self.eligible]
+        self.offsets = {}
+        for i in self.textures:
+            m = mesh_points(faces["lm"][i])
+            to_frame = similarity(m[:68], self.points[:68])
+            self.offsets[i] = (m[:68] @ to_frame[:, :2].T + to_frame[:, 2]) - self.points[:68]
+        self.photos_of = {p: [i for i in range(len(person)) if person[i] == p] for p in self.by_person}
+        self.person = person
+        print(f"sources: {len(self.textures)} photos of {len(self.by_person)} people "
+              f"(of {len(chosen)} frontal ones)", flush=True)
+
+
+    def cleaned(self, texture: np.ndarray) -> np.ndarray:
+        """The texture under the mean face's lighting, with the mean face along the outline (where a source
+        photo's background or hair shows through)."""
+        delit = relit(texture, self.mean_texture, self.coverage, DELIGHT_SIGMA)
+        inside = cv2.distanceTransform((self.coverage > 0.5).astype(np.uint8), cv2.DIST_L2, 5)
+        w = np.clip((inside - EDGE_BAND / 2) / EDGE_BAND, 0, 1)[..., None]
+        return w * delit + (1 - w) * self.mean_texture
+
+
+def appearance_groups(faces: dict, people: list[str]) -> tuple[np.ndarray, dict[str, int]]:
+    """Two clusters of people in the recognizer's space (2-means on their mean descriptors).
+
+    On CelebA they split by apparent gender; identities are only given to faces of their own group, so a new
+    face keeps the broad look of the old one.
+    """
+    person = np.array([p.split("/")[0] for p in faces["paths"]])
+    means = np.array([faces["emb"][person == p].mean(axis=0) for p in people])
+    centres = means[[0, int(np.argmax(np.linalg.norm(means - means[0], axis=1)))]]
+    for _ in range(100):
+        label = np.argmin(((means[:, None] - centres[None]) ** 2).sum(-1), axis=1)
+        centres = np.array([means[label == k].mean(axis=0) for k in range(2)])
+    return centres.astype(np.float32), {p: int(k) for p, k in zip(people, label)}
+
+
+# -- candidates -----------------------------------------------------------------------------------------------------
+def grey_render(texture: np.ndarray, src: Sources) -> np.ndarray:
+    cov = src.coverage[..., None]
+    return np.clip(cov * texture + (1 - cov) * 128.0, 0, 255).astype(np.uint8)
+
+
+def make_candidate(rng: np.random.Generator, src: Sources, group_people: list[str], weights: np.ndarray) -> dict:
+    """Four parts, each from a different person's photo that is clean in that part."""
+    people, photos = [], []
+    for k in range(len(PARTS)):
+        options = [i for p in group_people if p not in people for i in src.by_person[p] if i in src.eligible[k]]
+        photo = int(options[rng.integers(len(options))])
+        photos.append(photo)
+        people.append(str(src.person[photo]))
+    skin = src.textures[photos[3]]
+    parts = [relit(src.textures[i], skin, src.coverage, FRAME / 25) for i in photos[:3]] + [skin]
+    texture = np.clip(sum(w[..., None] * t for w, t in zip(weights, parts)), 0, 255)
+    # Continue the skin past the outline, so the engine's smooth warp never samples black at the face's edge.
+    outside = (src.coverage < 0.5).astype(np.uint8)
+    texture = cv2.inpaint(np.round(texture).astype(np.uint8), outside, 5, cv2.INPAINT_TELEA).astype(np.float64)
+    offsets = np.zeros((68, 2))
+    offsets[17:27] = src.offsets[photos[0]][17:27]
+    offsets[36:48] = src.offsets[photos[0]][36:48]
+    offsets[27:36] = src.offsets[photos[1]][27:36]
+    return {"people": people, "photos": photos, "texture": texture, "offsets": offsets}
+
+
+def source_check(candidate: dict, src: Sources, faces: dict, embedder) -> dict:
+    """Distance from the identity to every photo of each source person; the smallest decides."""
+    emb = embedder.embed(grey_render(candidate["texture"], src), src.points[:68])
+    per_person = {}
+    for p in candidate["people"]:
+        d = [distance(emb, faces["emb"][i]) for i in src.photos_of[p]]
+        per_person[p] = {"photos": len(d), "min_distance": round(min(d), 4)}
+    built_from = {str(faces["paths"][i]): round(distance(emb, faces["emb"][i]), 4) for i in candidate["photos"]}
+    worst = min(v["min_distance"] for v in per_person.values())
+    return {"embedding": emb, "per_person": per_person, "built_from": built_from, "min_distance": worst}
+
+
+def host_embeddings(candidate: dict, hosts: list[tuple[np.ndarray, np.ndarray]], src: Sources, embedder) -> np.ndarray:
+    """The candidate rendered by the real engine on each host face, embedded (H x 128)."""
+    out = []
+    for rgb, lm in hosts:
+        target = reshaped_landmarks(lm, candidate["offsets"], src.points)
+        patch = synthesize_face(rgb, lm, candidate["texture"].astype(np.float32), src.points, src.triangles,
+                                src.ring_triangles, target)
+        img = rgb.copy()
+        img[patch.rect.slices] = patch.pixels
+        out.append(embedder.embed(img, target))
+    return np.array(out)
+
+
+def host_pair_distances(host_embs: np.ndarray) -> np.ndarray:
+    """N x N: distance between two candidates rendered on the same host, averaged over the hosts."""
+    return np.mean([np.linalg.norm(host_embs[:, h, None] - host_embs[None, :, h], axis=2)
+                    for h in range(host_embs.shape[1])], axis=0)
+
+
+def far_tour(pair: np.ndarray) -> list[int]:
+    """A cyclic order whose neighbours are far apart: greedy farthest-next from every start, then 2-opt moves
+    that raise the closest neighbour pair; the tour whose closest neighbours are farthest apart wins."""
+    n = len(pair)
+
+    def edges(order: list[int]) -> np.ndarray:
+        return pair[order, order[1:] + order[:1]]
+
+    def score(order: list[int]) -> tuple[float, float]:
+        e = edges(order)
+        return float(e.min()), float(e.mean())
+
+    best = None
+    for start in range(n):
+        order = [start]
+        while len(order) < n:
+            d = pair[order[-1]].copy()
+            d[order] = -1
+            order.append(int(np.argmax(d)))
+        improved = True
+        while improved:
+            improved = False
+            for i in range(1, n - 1):
+                for j in range(i + 1, n):
+                    candidate = order[:i] + order[i:j + 1][::-1] + order[j + 1:]
+                    if score(candidate) > score(order):
+                        order, improved = candidate, True
+        if best is None or score(order) > score(best):
+            best = order
+    return best
+
+
+def pick_diverse(pair: np.ndarray, count: int) -> list[int]:
+    """Greedy max-min selection: each new pick is the candidate farthest from all picked so far."""
+    n = len(pair)
+    chosen = [int(np.argmax(pair.sum(axis=1)))]
+    while len(chosen) < min(count, n):
+        d = pair[:, chosen].min(axis=1)
+        d[chosen] = -1
+        chosen.append(int(np.argmax(d)))
+    return chosen
+
+
+# -- output ---------------------------------------------------------------------------------------------------------
+def write_bank(out: Path, picked: list[dict], src: Sources, centres: np.ndarray) -> Path:
+    """`picked` is in tour order (each group's identities consecutive), so the tour is simply 0..N-1."""
+    blobs = []
+    for c in picked:
+        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(np.round(c["texture"]).astype(np.uint8), cv2.COLOR_RGB2BGR),
+                               [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+        blobs.append(buf.ravel())
+    offsets = np.concatenate([[0], np.cumsum([len(b) for b in blobs])]).astype(np.int64)
+    path = out / "identities.npz"
+    np.savez_compressed(
+        path, ids=np.array([c["id"] for c in picked]), jpeg=np.concatenate(blobs).astype(np.uint8), offsets=offsets,
+        points=src.points.astype(np.float32), triangles=src.triangles, ring_triangles=src.ring_triangles,
+        shape_offsets=np.array([c["offsets"] for c in picked], np.float32),
+        groups=np.array([c["group"] for c in picked], np.int32), group_centres=centres,
+        tour=np.arange(len(picked)),
+    )
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "celeba")
+    ap.add_argument("--split", type=Path, default=SPLIT_FILE)
+    ap.add_argument("--cache", type=Path, default=None, help="landmark/descriptor cache (.npz), reused if present")
+    ap.add_argument("--out", type=Path, default=REPO / "models" / "identities")
+    ap.add_argument("--count", type=int, default=48, help="identities to ship (half per appearance group)")
+    ap.add_argument("--candidates", type=int, default=1200, help="collages to make and check")
+    ap.add_argument("--hosts", type=int, default=5,
+                    help="faces per appearance group the candidates are rendered on to compare them")
+    ap.add_argument("--per-person", type=int, default=3, help="source photos kept per person")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    validation = set(json.loads(args.split.read_text())["validation_identities"])
+    identities = sorted(p.name for p in args.data.glob("celeb_*") if p.is_dir() and p.name not in validation)
+    faces = analyse(args.data, identities, args.cache)
+    keep = np.array([p.split("/")[0] in set(identities) for p in faces["paths"]])
+    faces = {k: v[keep] for k, v in faces.items()}
+    rng = np.random.default_rng(args.seed)
+    people = sorted(set(p.split("/")[0] for p in faces["paths"]))
+    centres, group_of = appearance_groups(faces, people)
+    # Hosts: people of each group whose photos never become sources; an identity is only ever given to faces
+    # of its own group, so it is compared with others on that group's hosts.
+    host_people = {g: sorted(rng.choice([p for p in people if group_of[p] == g], args.hosts, replace=False).tolist())
+                   for g in (0, 1)}
+    src = Sources(args.data, faces, [p for p in identities if p not in sum(host_people.values(), [])],
+                  args.per_person)
+    hosts: dict[int, list] = {0: [], 1: []}
+    for g, members in host_people.items():
+        for p in members:
+            own = [i for i, q in enumerate(faces["paths"]) if q.startswith(p + "/")]
+            i = next((i for i in own if is_frontal_neutral(faces["lm"][i])), own[0])
+            hosts[g].append((load_image(args.data / faces["paths"][i]).pixels, faces["lm"][i].astype(np.float64)))
+    weights = part_weights(src.points)
+    embedder = default_embedder()
+
+    accepted, rejected = [], 0
+    start = time.time()
+    for n in range(args.candidates):
+        group = n % 2
+        members = [p for p in src.by_person if group_of[p] == group and p in src.by_person]
+        cand = make_candidate(rng, src, members, weights)
+        check = source_check(cand, src, faces, embedder)
+        if check["min_distance"] < MIN_SOURCE_DISTANCE:
+            rejected += 1
+            continue
+        inner = cv2.erode(src.coverage, np.ones((9, 9), np.uint8)) > 0
+        residual = float(np.abs(cand["texture"] - src.mean_texture)[inner].mean())
+        cand.update(check=check, group=group, residual=residual, hosts=host_embeddings(cand, hosts[group], src, embedder))
+        accepted.append(cand)
+        if n % 20 == 0:
+            print(f"candidate {n}/{args.candidates}: {len(accepted)} accepted, {rejected} too close to a source "
+                  f"({time.time() - start:.0f} s)", flush=True)
+    chosen, within, neighbours = [], [], []
+    for group in (0, 1):
+        members = [i for i, c in enumerate(accepted) if c["group"] == group]
+        natural = sorted(members, key=lambda i: accepted[i]["residual"])[: int(len(members) * NATURAL_SHARE)]
+        pair = host_pair_distances(np.array([accepted[i]["hosts"] for i in natural]))
+        picks = pick_diverse(pair, args.count // 2)
+        picks = [picks[i] for i in far_tour(pair[np.ix_(picks, picks)])]
+        chosen += [natural[i] for i in picks]
+        within += pair[np.ix_(picks, picks)][np.triu_indices(len(picks), 1)].tolist()
+        neighbours += [pair[a, b] for a, b in zip(picks, picks[1:] + picks[:1])]
+    picked = [accepted[i] for i in chosen]
+    for k, c in enumerate(picked):
+        c["id"] = f"veil-{k:03d}"
+    args.out.mkdir(parents=True, exist_ok=True)
+    bank = write_bank(args.out, picked, src, centres)
+    within = np.array(within)
+    record = {
+        "bank": bank.name,
+        "bank_sha256": hashlib.sha256(bank.read_bytes()).hexdigest(),
+        "built_with": (f"python -m models.training.build_identities --count {args.count} --candidates "
+                       f"{args.candidates} --hosts {args.hosts} --per-person {args.per_person} --seed {args.seed}"),
+        "data": "CelebA img_align_celeba, identities outside models/training/split.json (non-commercial research)",
+        "validation_identities_excluded": sorted(validation),
+        "rule": f"every identity is at dlib distance >= {MIN_SOURCE_DISTANCE} from EVERY photo of each of its "
+                "source people (not only the photos it was built from)",
+        "candidates": args.candidates, "rejected_too_close": rejected, "accepted": len(accepted),
+        "shipped": len(picked),
+        "host_pair_distance_within_group": {"min": round(float(within.min()), 4),
+                                            "mean": round(float(within.mean()), 4)},
+        "host_distance_tour_neighbours": {"min": round(float(np.min(neighbours)), 4),
+                                          "mean": round(float(np.mean(neighbours)), 4)},
+        "identities": [
+            {"id": c["id"], "group": c["group"],
+             "parts": {part: str(faces["paths"][i]) for part, i in zip(PARTS, c["photos"])},
+             "distance_to_built_from_photos": c["check"]["built_from"],
+             "min_distance_to_source_people": c["check"]["per_person"],
+             "min_distance": c["check"]["min_distance"], "passed": c["check"]["min_distance"] >= MIN_SOURCE_DISTANCE}
+            for c in picked
+        ],
+    }
+    (args.out / "build_record.json").write_text(json.dumps(record, indent=1) + "\n")
+    print(f"wrote {bank} ({bank.stat().st_size / 1e6:.2f} MB): {len(picked)} identities, host pair distance "
+          f"within a group min {within.min():.3f} mean {within.mean():.3f}, tour neighbours min "
+          f"{np.min(neighbours):.3f} mean {np.mean(neighbours):.3f}; {rejected} of {args.candidates} candidates too close to a source")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Evaluate on validation identities: the inpainter beside OpenCV Telea and FSR, and the segmenter's IoU.
+
+Inpainting metrics follow the paper: on the whole 256x256 composite, SSIM (skimage, 11x11 window, RGB),
+PSNR (skimage, RGB) and L1 (grayscale, / 255); and the same on the hole alone (SSIM map and errors averaged
+over hole pixels). Pairs are the fixed validation pairs of dataset.validation_pairs.
+
+    nice -n 19 .venv/bin/python -m models.training.evaluate --count 200 --fsr-count 60
+    nice -n 19 .venv/bin/python -m models.training.evaluate --real-photos DIR   # segmenter on real photos
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+from models.training.align import ALIGNED_SIZE, alignment_matrix
+from models.training.dataset import FaceCache, Pair, validation_pairs
+from models.training.export_onnx import update_manifest
+from models.training.synth_masks import MaskLibrary
+
+REPO = Path(__file__).resolve().parents[2]
+MANIFEST = REPO / "models" / "manifest.json"
+Inpaint = Callable[[np.ndarray, np.ndarray], np.ndarray]     # (masked RGB uint8, hole bool) -> RGB uint8
+
+
+def session(path: Path) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def onnx_inpainter(path: Path) -> Inpaint:
+    net = session(path)
+
+    def run(masked: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        image = masked.transpose(2, 0, 1)[None].astype(np.float32) / 255.0
+        out = net.run(None, {"image": image, "mask": hole[None, None].astype(np.float32)})[0][0]
+        return np.round(out.transpose(1, 2, 0) * 255.0).astype(np.uint8)
+    return run
+
+
+def telea(masked: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    return cv2.inpaint(masked, hole.astype(np.uint8) * 255, 5, cv2.INPAINT_TELEA)
+
+
+def fsr(masked: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(masked)
+    cv2.xphoto.inpaint(masked, (~hole).astype(np.uint8) * 255, out, cv2.xphoto.INPAINT_FSR_FAST)  # 0 = missing
+    return out
+
+
+def pair_metrics(result: np.ndarray, truth: np.ndarray, hole: np.ndarray) -> dict[str, float]:
+    ssim, ssim_map = structural_similarity(truth, result, win_size=11, channel_axis=2, data_range=255, full=True)
+    gray_err = np.abs(cv2.cvtColor(truth, cv2.COLOR_RGB2GRAY).astype(np.float64)
+                      - cv2.cvtColor(result, cv2.COLOR_RGB2GRAY).astype(np.float64)) / 255.0
+    hole_mse = np.mean((truth[hole].astype(np.float64) - result[hole].astype(np.float64)) ** 2)
+    return {"ssim": float(ssim), "psnr": float(peak_signal_noise_ratio(truth, result, data_range=255)),
+            "l1": float(gray_err.mean()), "hole_ssim": float(ssim_map.mean(axis=2)[hole].mean()),
+            "hole_psnr": float(10 * np.log10(255.0 ** 2 / max(hole_mse, 1e-10))),
+            "hole_l1": float(gray_err[hole].mean())}
+
+
+def evaluate_inpainting(pairs: list[Pair], method: Inpaint) -> dict[str, float]:
+    rows, seconds = [], 0.0
+    for p in pairs:
+        start = time.perf_counter()
+        result = method(p.masked, p.hole)
+        seconds += time.perf_counter() - start
+        composite = np.where(p.hole[..., None], result, p.face)        # known pixels stay exact
+        rows.append(pair_metrics(composite, p.face, p.hole))
+    out = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+    out["ms_per_face"] = seconds / len(pairs) * 1e3                     # the method alone, on a busy machine
+    out["faces"] = len(pairs)
+    return out
+
+
+def segmenter_iou(pairs: list[Pair], path: Path) -> dict[str, float]:
+    net = session(path)
+    scores = []
+    for p in pairs:
+        prob = net.run(None, {"image": p.masked.transpose(2, 0, 1)[None].astype(np.float32) / 255.0})[0][0, 0]
+        pred = prob > 0.5
+        scores.append((pred & p.hole).sum() / max((pred | p.hole).sum(), 1))
+    scores = np.array(scores)
+    return {"iou_mean": float(scores.mean()), "iou_median": float(np.median(scores)),
+            "share_iou_ge_0.9": float((scores >= 0.9).mean()), "faces": len(pairs)}
+
+
+def real_photo_overlays(folder: Path, segmenter: Path, out: Path) -> None:
+    """Align every face of every photo in `folder` by YuNet's 5 points (as the app does) and save overlays."""
+    detector = cv2.FaceDetectorYN.create(str(REPO / "models" / "face_detection_yunet_2026may.onnx"), "", (320, 320))
+    net = session(segmenter)
+    tiles = []
+    for photo in sorted(folder.iterdir()):
+        bgr = cv2.imread(str(photo))
+        if bgr is None:
+            continue
+        detector.setInputSize((bgr.shape[1], bgr.shape[0]))
+        _, rows = detector.detect(bgr)
+        for row in rows if rows is not None else []:
+            matrix = alignment_matrix(row[4:14].reshape(5, 2))
+            face = cv2.cvtColor(cv2.warpAffine(bgr, matrix, (ALIGNED_SIZE,) * 2, flags=cv2.INTER_CUBIC,
+                                               borderMode=cv2.BORDER_REFLECT101), cv2.COLOR_BGR2RGB)
+            prob = net.run(None, {"image": face.transpose(2, 0, 1)[None].astype(np.float32) / 255.0})[0][0, 0]
+            tile = face.copy()
+            tile[prob > 0.5] = (0.5 * tile[prob > 0.5] + [0, 127, 0]).astype(np.uint8)
+            tiles.append(tile)
+            print(f"{photo.name}: face at {row[:4].round().tolist()}, mask covers {(prob > 0.5).mean():.1%}")
+    if tiles:
+        cv2.imwrite(str(out), cv2.cvtColor(np.concatenate(tiles, axis=1), cv2.COLOR_RGB2BGR))
+        print(f"overlays: {out}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--faces", type=Path, default=REPO / "data" / "faces256.npz")
+    ap.add_argument("--inpainter", type=Path, default=REPO / "models" / "mcsam_inpainter.onnx")
+    ap.add_argument("--segmenter", type=Path, default=REPO / "models" / "mask_segmenter.onnx")
+    ap.add_argument("--count", type=int, default=200, help="validation faces (0 = all)")
+    ap.add_argument("--fsr-count", type=int, default=50, help="faces for FSR, which takes seconds per face")
+    ap.add_argument("--out", type=Path, default=REPO / "runs" / "eval" / "metrics.json")
+    ap.add_argument("--what", choices=["all", "segmenter", "inpainting"], default="all")
+    ap.add_argument("--manifest", action="store_true", help="write the numbers into models/manifest.json")
+    ap.add_argument("--real-photos", type=Path, help="folder of real photos of people wearing masks")
+    args = ap.parse_args()
+    cv2.setNumThreads(2)
+    if args.real_photos:
+        real_photo_overlays(args.real_photos, args.segmenter, Path("/tmp/veil_real_mask_overlays.png"))
+        return
+    cache = FaceCache.load(args.faces)
+    _, val_idx = cache.split()
+    pairs = validation_pairs(cache, val_idx, MaskLibrary(args.data / "mask-templates"), args.count or len(val_idx))
+    spread = lambda n: [pairs[i] for i in np.linspace(0, len(pairs) - 1, min(n, len(pairs))).round().astype(int)]
+    report: dict[str, dict] = {}
+    if args.segmenter.exists() and args.what != "inpainting":
+        report["segmenter"] = segmenter_iou(pairs, args.segmenter)
+    methods: dict[str, tuple[Inpaint, list[Pair]]] = {"telea": (telea, pairs),
+                                                      "fsr_fast": (fsr, spread(args.fsr_count))}
+    if args.inpainter.exists():
+        methods = {"mcsam": (onnx_inpainter(args.inpainter), pairs), **methods}
+        methods["mcsam_on_fsr_faces"] = (methods["mcsam"][0], spread(args.fsr_count))
+    for name, (method, subset) in methods.items() if args.what != "segmenter" else ():
+        report[name] = evaluate_inpainting(subset, method)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    keys = ["ssim", "psnr", "l1", "hole_ssim", "hole_psnr", "hole_l1", "ms_per_face", "faces"]
+    print("| method | " + " | ".join(keys) + " |")
+    for name, row in report.items():
+        if name != "segmenter":
+            print(f"| {name} | " + " | ".join(f"{row[k]:.4f}" if k != "faces" else str(row[k]) for k in keys) + " |")
+    if "segmenter" in report:
+        print("segmenter:", report["segmenter"])
+    print(f"written {args.out}")
+    if args.manifest:
+        write_manifest_metrics(report)
+
+
+def write_manifest_metrics(report: dict[str, dict]) -> None:
+    """The evaluation's numbers as the 'metrics' of the two rows (validation identities, split.json)."""
+    where = "CelebA validation identities (models/training/split.json), synthetic masks, fixed seed"
+    rounded = lambda row: {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}
+    if "segmenter" in report:
+        update_manifest(MANIFEST, "mask_segmenter", {"metrics": {"set": where, **rounded(report["segmenter"])}})
+    if "mcsam" in report:
+        metrics = {"set": where, "protocol": "whole 256x256 composite: skimage SSIM (win 11, RGB), PSNR (RGB), "
+                   "L1 on grayscale / 255; hole_*: the same over hole pixels",
+                   **rounded(report["mcsam"]),
+                   "baselines": {k: rounded(v) for k, v in report.items() if k not in ("segmenter", "mcsam")}}
+        update_manifest(MANIFEST, "mcsam_inpainter", {"metrics": metrics})
+
+
+if __name__ == "__main__":
+    main()

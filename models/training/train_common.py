@@ -1,0 +1,180 @@
+"""The resumable training loop shared by the inpainter and the segmenter.
+
+A run lives in runs/<name>/: last.pt (model, optimizer, step, RNG), log.txt (when started with nohup),
+metrics.jsonl (one line per validation). Starting the same command again resumes from last.pt. The data
+stream is a pure function of (seed, sample number), so a resumed run sees exactly the pairs it would have.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from models.training.checkpoints import load_checkpoint, save_checkpoint
+from models.training.dataset import FaceCache, Pair, PairStream, validation_pairs
+from models.training.synth_masks import MaskLibrary
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_DATA = REPO.parent / "shared" / "data"
+
+
+def common_args(description: str, run_name: str) -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder (mask-templates/)")
+    ap.add_argument("--faces", type=Path, default=REPO / "data" / "faces256.npz", help="prepare_faces output")
+    ap.add_argument("--run", type=Path, default=REPO / "runs" / run_name, help="run folder (resumes from last.pt)")
+    ap.add_argument("--device", default="auto", help="auto (cuda when available), cpu or cuda")
+    ap.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
+    ap.add_argument("--steps", type=int, required=True, help="total optimizer steps of the run")
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--size", type=int, default=256, help="train resolution")
+    ap.add_argument("--low-res-steps", type=int, default=0,
+                    help="the first steps train at 128 px (4x cheaper): progressive resizing for CPU runs")
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--val-every", type=int, default=250, help="steps between validations")
+    ap.add_argument("--val-count", type=int, default=64, help="validation faces used during training")
+    ap.add_argument("--save-minutes", type=float, default=5.0)
+    ap.add_argument("--log-every", type=int, default=20)
+    return ap
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def hardware(device: torch.device, threads: int) -> str:
+    """What trained the model, for the model card: the GPU's name, or the CPU model and thread count."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    cpu = platform.processor() or "CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                 if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    return f"{cpu}, {threads} threads"
+
+
+def lr_at(step: int, total: int, base: float, warmup: int = 200) -> float:
+    """Linear warm-up, then cosine decay to 5% of the base rate."""
+    if step < warmup:
+        return base * (step + 1) / warmup
+    t = min(1.0, (step - warmup) / max(1, total - warmup))
+    return base * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * t)))
+
+
+@dataclass
+class Batch:
+    face: torch.Tensor        # N x 3 x S x S, 0..1
+    masked: torch.Tensor      # N x 3 x S x S, 0..1
+    hole: torch.Tensor        # N x 1 x S x S, 0/1
+
+
+def to_batch(pairs: list[Pair], device: torch.device, size: int = 256) -> Batch:
+    """Stack pairs as tensors; below 256 px images are area-averaged and the hole max-pooled (stays covering)."""
+    img = lambda key: torch.from_numpy(np.stack([getattr(p, key) for p in pairs])).permute(0, 3, 1, 2).float() / 255
+    face, masked = img("face"), img("masked")
+    hole = torch.from_numpy(np.stack([p.hole for p in pairs]))[:, None].float()
+    factor = face.shape[-1] // size
+    if factor > 1:
+        face, masked = F.avg_pool2d(face, factor), F.avg_pool2d(masked, factor)
+        hole = F.max_pool2d(hole, factor)
+    return Batch(face.to(device), masked.to(device), hole.to(device))
+
+
+@dataclass
+class Task:
+    """What differs between the two trainings."""
+    name: str
+    model: nn.Module
+    config: dict
+    loss: Callable[[nn.Module, Batch], tuple[torch.Tensor, dict[str, float]]]
+    validate: Callable[[nn.Module, list[Batch]], dict[str, float]]
+    stream_options: dict
+    finish: Callable[[nn.Module, Path, dict[str, float]], None]
+
+
+def train(task: Task, args: argparse.Namespace) -> None:
+    torch.set_num_threads(args.threads)
+    device = pick_device(args.device)
+    print(f"{task.name}: device {device}, {args.threads} CPU threads, config {task.config}", flush=True)
+    library = MaskLibrary(args.data / "mask-templates")
+    cache = FaceCache.load(args.faces)
+    train_idx, val_idx = cache.split()
+    print(f"faces: {len(train_idx)} train, {len(val_idx)} validation (by identity)", flush=True)
+    stream = PairStream(cache, train_idx, library, args.seed, **task.stream_options)
+    val_pairs = validation_pairs(cache, val_idx, library, args.val_count)
+    val_batches = lambda size: [to_batch(val_pairs[i:i + 16], device, size) for i in range(0, len(val_pairs), 16)]
+
+    model = task.model.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.99))
+    last = args.run / "last.pt"
+    step, elapsed_before = 0, 0.0
+    if last.exists():
+        state = load_checkpoint(last, model, optimizer)
+        step, elapsed_before = state["step"], state.get("elapsed_s", 0.0)
+        print(f"resumed from {last} at step {step}", flush=True)
+    args.run.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    extra = lambda: {"config": task.config, "args": {k: str(v) for k, v in vars(args).items()},
+                     "elapsed_s": elapsed_before + time.time() - started, "hardware": hardware(device, args.threads)}
+
+    saved_at = tick = time.time()
+    tick_step = step
+    running: dict[str, float] = {}
+    model.train()
+    while step < args.steps:
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step, args.steps, args.lr)
+        size = 128 if step < args.low_res_steps else args.size
+        batch = to_batch(stream.batch(step * args.batch, args.batch), device, size)
+        loss, parts = task.loss(model, batch)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        step += 1
+        for k, v in parts.items():
+            running[k] = running.get(k, 0.0) + v
+        if step % args.log_every == 0 or step == args.steps:
+            n = step - tick_step
+            rate = n / max(time.time() - tick, 1e-6)
+            eta = (args.steps - step) / max(rate, 1e-9)
+            shown = " ".join(f"{k} {v / n:.4f}" for k, v in running.items())
+            print(f"step {step}/{args.steps} {shown} | {rate * args.batch:.1f} img/s, "
+                  f"ETA {eta / 3600:.1f} h", flush=True)
+            running, tick, tick_step = {}, time.time(), step
+        if step % args.val_every == 0 or step == args.steps:
+            metrics = evaluate(task, model, val_batches(size))      # at the size being trained
+            print(f"validation @ {step} ({size} px): " + " ".join(f"{k} {v:.4f}" for k, v in metrics.items()),
+                  flush=True)
+            with open(args.run / "metrics.jsonl", "a") as f:
+                f.write(json.dumps({"step": step, "size": size, "time": time.time(), **metrics}) + "\n")
+        if time.time() - saved_at > args.save_minutes * 60 or step == args.steps:
+            save_checkpoint(last, model, optimizer, step, extra())
+            saved_at = time.time()
+    print(f"finished {args.steps} steps; checkpoint {last}", flush=True)
+    model = model.cpu()
+    task.finish(model.eval(), args.run, evaluate(task, model, [
+        Batch(b.face.cpu(), b.masked.cpu(), b.hole.cpu()) for b in val_batches(args.size)]))
+
+
+def evaluate(task: Task, model: nn.Module, batches: list[Batch]) -> dict[str, float]:
+    model.eval()
+    with torch.no_grad():
+        metrics = task.validate(model, batches)
+    model.train()
+    return metrics
