@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional
 
+import cv2
 import numpy as np
 
 from . import mask_ops
 from .faces import Face
 from .geometry import Rect, bounding_rect
-from .history import EditRecorder, History, Patch
+from .history import TILE, EditRecorder, History, Patch, tiles_in
 from .image_types import ImageMetadata, LoadedImage
 
 Listener = Callable[[str, Optional[Rect]], None]
@@ -134,8 +135,14 @@ class Document:
         if pixels.shape[:2] != (rect.height, rect.width):
             raise ValueError("result size does not match its rectangle")
         with self.edit(label) as rec:
-            rec.touch("image", rect)
-            self.image[rect.slices] = pixels
+            # Only the tiles whose pixels change are recorded and written: faces filled across a photo make a
+            # rect spanning all of it, of which they change a small part.
+            for tile in tiles_in(rect, self.width, self.height):
+                part = tile.intersect(rect)
+                new = pixels[part.y0 - rect.y0:part.y1 - rect.y0, part.x0 - rect.x0:part.x1 - rect.x0]
+                if not np.array_equal(self.image[part.slices], new):
+                    rec.touch("image", part)
+                    self.image[part.slices] = new
             if clear_mask:
                 masked = bounding_rect(self.mask)
                 if masked is not None:
@@ -161,12 +168,16 @@ class Document:
         return edit.label
 
     def _emit_edit(self, edit) -> None:
-        """Tell views which rectangle of each layer an edit (or its undo) changed, then that history moved."""
-        changed: dict[str, Rect] = {}
+        """Tell views which areas of each layer an edit (or its undo) changed, then that history moved.
+
+        One rect per group of touching tiles: faces filled across a photo refresh their own areas, not the
+        rectangle spanning them all."""
+        changed: dict[str, List[Rect]] = {}
         for p in edit.patches:
-            changed[p.layer] = p.rect.union(changed.get(p.layer))
-        for layer, rect in changed.items():
-            self._emit(layer, rect)
+            changed.setdefault(p.layer, []).append(p.rect)
+        for layer, rects in changed.items():
+            for rect in _touching_groups(rects):
+                self._emit(layer, rect)
         self._emit("history")
 
     # -- faces and saving ------------------------------------------------------------------------------
@@ -186,6 +197,23 @@ class Document:
         self.history.mark_clean()
         self._emit("path")
         self._emit("history")
+
+
+def _touching_groups(tiles: List[Rect]) -> List[Rect]:
+    """The bounding rects of the groups of touching (8-connected) history tiles."""
+    if len(tiles) == 1:
+        return tiles
+    cells = [(r.y0 // TILE, r.x0 // TILE) for r in tiles]
+    top, left = min(c[0] for c in cells), min(c[1] for c in cells)
+    grid = np.zeros((max(c[0] for c in cells) - top + 1, max(c[1] for c in cells) - left + 1), np.uint8)
+    for y, x in cells:
+        grid[y - top, x - left] = 1
+    _, labels = cv2.connectedComponents(grid, connectivity=8)
+    groups: dict[int, Rect] = {}
+    for (y, x), tile in zip(cells, tiles):
+        label = int(labels[y - top, x - left])
+        groups[label] = tile.union(groups.get(label))
+    return list(groups.values())
 
 
 class MaskStroke:

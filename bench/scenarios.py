@@ -1,0 +1,140 @@
+"""End-to-end scenarios, each run in its own process by run_all.py (so its peak memory is its own).
+
+    python bench/scenarios.py e2e  --photo P.jpg --flow inpaint --repeats 3 --out result.json
+    python bench/scenarios.py open --photo P.png --repeats 3 --out result.json
+
+`e2e` first runs the flow once on the sample portrait (models load; timed apart), then `repeats` times: open the
+photo, detect faces (68 landmarks included), apply the flow (inpaint: mask the faces and fill them; anonymize:
+new verified identities written into the document; unmask), export a JPEG with the privacy profile (a sealed
+export needs a recovery key in the OS keyring, which a benchmark must not touch). `open` times Veil's open
+against a plain cv2.imread decode. Both write the median seconds of each step and the peak RSS as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+import cv2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from photos import PORTRAIT  # noqa: E402
+from report import median, peak_rss_kib, timed  # noqa: E402
+
+from editor.core.document import Document  # noqa: E402
+from editor.core.errors import ModelError  # noqa: E402
+from editor.services.documents import export_document, open_document  # noqa: E402
+from editor.services.faces import detect_faces, mask_selected_faces  # noqa: E402
+from editor.services.inpainting import DEFAULT_ENGINE, apply_result, inpaint  # noqa: E402
+
+
+def _service(name: str):
+    """A service module of a flow still being built elsewhere, or None while it does not exist."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name):
+            return None                              # the module itself is missing, not one it imports
+        raise
+
+
+def _anonymize() -> Optional[Callable[[Document], object]]:
+    service = _service("editor.services.anonymize_service")
+    if service is None:
+        return None
+    return lambda doc: service.apply_to_document(doc, service.anonymize_faces(doc.image, doc.faces, seed=0))
+
+
+def _unmask() -> Optional[Callable[[Document], object]]:
+    service = _service("editor.services.unmask_service")
+    return None if service is None else service.remove_face_masks
+
+
+# The flows being built elsewhere: each gives its step (doc with detected faces -> edited doc), or None.
+FLOW_SERVICES: dict[str, Callable[[], Optional[Callable[[Document], object]]]] = {
+    "anonymize": _anonymize, "unmask": _unmask}
+
+
+def flow_service(flow: str) -> Optional[Callable[[Document], object]]:
+    return FLOW_SERVICES[flow]()
+
+
+def _since(start: float) -> float:
+    return time.perf_counter() - start
+
+
+def run_e2e(photo: Path, flow: str, repeats: int, engine: str = DEFAULT_ENGINE) -> dict:
+    def fill_faces(doc: Document) -> None:
+        mask_selected_faces(doc)
+        apply_result(doc, inpaint(doc.image, doc.mask, engine))
+
+    step = fill_faces if flow == "inpaint" else flow_service(flow)
+    if step is None:
+        return {"unavailable": "its service is not in editor/services yet"}    # run_all.py checks first
+
+    def warm_up() -> None:
+        doc = Document(cv2.cvtColor(cv2.imread(str(PORTRAIT)), cv2.COLOR_BGR2RGB))
+        doc.set_faces(detect_faces(doc.image))
+        step(doc)
+
+    try:
+        warm = timed(warm_up, 1, warmup=0)[0]
+    except ModelError as exc:                        # a model of a flow still being built is not shipped yet
+        return {"unavailable": str(exc)}
+    steps: dict[str, list[float]] = {"open": [], "detect": [], flow: [], "export": []}
+    found = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            doc = open_document(photo)
+            steps["open"].append(_since(start))
+            start = time.perf_counter()
+            doc.set_faces(detect_faces(doc.image))
+            steps["detect"].append(_since(start))
+            found = len(doc.faces)
+            start = time.perf_counter()
+            step(doc)
+            steps[flow].append(_since(start))
+            start = time.perf_counter()
+            export_document(doc, Path(tmp) / "export.jpg", profile="privacy")
+            steps["export"].append(_since(start))
+            del doc                                  # the next open must not find this one still in memory
+    totals = [sum(v[i] for v in steps.values()) for i in range(repeats)]
+    return {"steps": {k: median(v) for k, v in steps.items()}, "total": median(totals), "faces_found": found,
+            "model_load": warm, "peak_rss_kib": peak_rss_kib(), "repeats": repeats}
+
+
+def run_open(photo: Path, repeats: int) -> dict:
+    def veil() -> None:
+        open_document(photo)
+
+    veil_s = median(timed(veil, repeats, warmup=1))
+    peak = peak_rss_kib()                            # before the baseline's own buffers
+    baseline = median(timed(lambda: cv2.imread(str(photo), cv2.IMREAD_COLOR), repeats, warmup=1))
+    return {"veil": veil_s, "cv2_imread": baseline, "peak_rss_kib": peak, "repeats": repeats}
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("scenario", choices=("e2e", "open"))
+    parser.add_argument("--photo", type=Path, required=True)
+    parser.add_argument("--flow", choices=("inpaint", *FLOW_SERVICES), default="inpaint")
+    parser.add_argument("--engine", default=DEFAULT_ENGINE, help="inpainting engine of the inpaint flow")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", type=Path, required=True, help="where to write the JSON result")
+    args = parser.parse_args(argv)
+    result = run_e2e(args.photo, args.flow, args.repeats, args.engine) if args.scenario == "e2e" else \
+        run_open(args.photo, args.repeats)
+    args.out.write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
