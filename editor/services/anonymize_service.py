@@ -1,0 +1,353 @@
+"""Anonymize faces: the use cases the GUI and the CLI share.
+
+GUI flow (each call but `apply_to_document` runs in a worker thread; the document is only touched on its own):
+    result = anonymize_faces(doc.image, doc.faces, seed, selected=[...])     # verified, per face
+    apply_to_document(doc, result)                                            # one undo step
+    result = reroll_face(result, position, new_seed); apply_to_document(doc, result)
+    export_anonymized(doc.image, result, out_path, key, alpha=doc.alpha, metadata=doc.metadata)
+The result keeps the pixels from before anonymization (`source`): they are what the vault seals, and what a
+re-roll starts from. A flagged face (fallback or failed verification) is never exported silently: the export
+refuses until the caller confirms with accept_flagged=True (the CLI reports every flagged face and exits non-zero).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+from editor.anonymize.engine import FAILED, AnonymizeEngine, AnonymizeOptions, FaceOutcome
+from editor.core.document import Document
+from editor.core.errors import VeilError
+from editor.core.faces import Face
+from editor.core.geometry import Rect
+from editor.core.image_types import ImageMetadata
+from editor.core.progress import JobContext
+from editor.services.vault_service import KEEP, SealRegion, SealResult, VaultService
+from editor.vision.pipeline import MIN_FACE_FOR_LANDMARKS, default_pipeline
+
+USER_BOX_PAD = 0.3         # a drawn box is searched with this margin for a detector face to take landmarks from
+USER_BOX_MIN_SCORE = 0.3   # lower than the detector's default: the user already says a face is there
+MIN_BOX_SIDE = 4
+
+
+class NoFaceError(VeilError):
+    """The photo has no face to anonymize."""
+
+    exit_code = 5
+
+
+class FlaggedFacesError(VeilError):
+    """Some faces were not anonymized by a verified new identity and need a person's review."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class AnonymizeResult:
+    source: np.ndarray                  # the photo before anonymization
+    image: np.ndarray                   # the photo with every requested face replaced
+    faces: tuple[Face, ...]             # the faces that were anonymized, in the order of `outcomes`
+    outcomes: tuple[FaceOutcome, ...]   # one per face: status, verification, new pixels
+    seed: int
+
+    @property
+    def flagged(self) -> list[FaceOutcome]:
+        return [o for o in self.outcomes if o.flagged]
+
+    @property
+    def failed(self) -> list[FaceOutcome]:
+        return [o for o in self.outcomes if o.status == FAILED]
+
+    @property
+    def changed_rect(self) -> Optional[Rect]:
+        rect = None
+        for o in self.outcomes:
+            rect = o.patch.rect if rect is None else rect.union(o.patch.rect)
+        return rect
+
+    def report(self) -> dict:
+        return {"seed": self.seed, "faces": [o.to_json() for o in self.outcomes]}
+
+
+_engine: Optional[AnonymizeEngine] = None
+
+
+def engine() -> AnonymizeEngine:
+    """The process-wide engine (bank and models load on first use)."""
+    global _engine
+    if _engine is None:
+        _engine = AnonymizeEngine()
+    return _engine
+
+
+def anonymize_faces(image: np.ndarray, faces: Sequence[Face], seed: int, *,
+                    selected: Optional[Sequence[int]] = None, options: Optional[AnonymizeOptions] = None,
+                    ctx: Optional[JobContext] = None) -> AnonymizeResult:
+    """Give the faces (all, or the positions in `selected`) new identities and verify each one.
+
+    A face's identity depends on its position in `faces` and the seed, so the same photo, faces and seed always
+    give the same result. Raises NoFaceError when there is nothing to anonymize (the photo is left unchanged).
+    """
+    positions = list(range(len(faces))) if selected is None else sorted(set(int(i) for i in selected))
+    if not positions:
+        raise NoFaceError("No face was found or selected in this photo, so nothing was anonymized; "
+                          "draw a box around a face the detector missed.")
+    chosen = [faces[i] for i in positions]
+    out, outcomes = engine().anonymize(image, chosen, seed, options or AnonymizeOptions(), ctx, indices=positions)
+    # A copy: the caller may write the result into the very array it passed (the document's pixels).
+    return AnonymizeResult(np.array(image, copy=True), out, tuple(chosen), tuple(outcomes), seed)
+
+
+def reroll_face(result: AnonymizeResult, position: int, seed: int, *, options: Optional[AnonymizeOptions] = None,
+                ctx: Optional[JobContext] = None) -> AnonymizeResult:
+    """The same result with face `position` (an index into result.outcomes) given the identity of another seed.
+
+    The other faces keep their pixels and identities; the new identity is never one of theirs.
+    """
+    old = result.outcomes[position]
+    image = result.image.copy()
+    view = image[old.patch.rect.slices]
+    view[old.patch.mask] = result.source[old.patch.rect.slices][old.patch.mask]
+    eng = engine()
+    taken = {eng.bank.ids.index(o.identity) for i, o in enumerate(result.outcomes) if i != position and o.identity}
+    if ctx is not None:
+        ctx.progress(0.0, f"New identity for face {old.index + 1}")
+    outcome = eng.anonymize_face(image, result.faces[position], old.index, seed, options or AnonymizeOptions(), taken)
+    view = image[outcome.patch.rect.slices]
+    view[outcome.patch.mask] = outcome.patch.pixels[outcome.patch.mask]
+    if ctx is not None:
+        ctx.progress(1.0, "New identity ready")
+    outcomes = list(result.outcomes)
+    outcomes[position] = outcome
+    return replace(result, image=image, outcomes=tuple(outcomes))
+
+
+def apply_to_document(doc: Document, result: AnonymizeResult, label: str = "Anonymize faces") -> None:
+    """Write the anonymized faces into the document as one undo step (on the thread that owns it)."""
+    rect = result.changed_rect
+    if rect is None:
+        return
+    rect = rect.clip(doc.width, doc.height)
+    doc.apply_pixels(rect, result.image[rect.slices], label, clear_mask=False)
+
+
+def face_from_box(image: np.ndarray, box: Rect) -> Face:
+    """A face the user drew: the detector's face inside the box (with landmarks) if it finds one there, else the
+    box itself without landmarks, which the engine obscures with the fallback and flags."""
+    h, w = image.shape[:2]
+    box = box.clip(w, h)
+    if box.width < MIN_BOX_SIDE or box.height < MIN_BOX_SIDE:
+        raise VeilError(f"The box is too small to hold a face; draw at least {MIN_BOX_SIDE} x {MIN_BOX_SIDE} pixels.")
+    pad = int(USER_BOX_PAD * max(box.width, box.height))
+    search = box.pad(pad).clip(w, h)
+    pipeline = default_pipeline()
+    found = pipeline.detector.detect(np.ascontiguousarray(image[search.slices]), min_score=USER_BOX_MIN_SCORE)
+    centre = ((box.x0 + box.x1) / 2 - search.x0, (box.y0 + box.y1) / 2 - search.y0)
+    inside = [f for f in found if f.box[0] <= centre[0] <= f.box[0] + f.box[2]
+              and f.box[1] <= centre[1] <= f.box[1] + f.box[3]]
+    if inside:
+        face = max(inside, key=lambda f: f.score)
+        face.box = (face.box[0] + search.x0, face.box[1] + search.y0, face.box[2], face.box[3])
+        face.landmarks5 = face.landmarks5 + np.array([search.x0, search.y0], np.float32)
+        if min(face.box[2], face.box[3]) >= MIN_FACE_FOR_LANDMARKS:
+            face.landmarks68 = pipeline.predictor.predict(image, face)
+        face.source = "user"
+        return face
+    centre_xy = np.array([(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2], np.float32)
+    return Face(box=(box.x0, box.y0, box.width, box.height), score=1.0,
+                landmarks5=np.repeat(centre_xy[None], 5, axis=0), source="user")
+
+
+def export_anonymized(published: np.ndarray, result: AnonymizeResult, out_path: str | Path, key: str, *,
+                      alpha: Optional[np.ndarray] = None, metadata: Optional[ImageMetadata] = None,
+                      sidecar: bool = False, quality: Optional[int] = None, accept_flagged: bool = False,
+                      vault: Optional[VaultService] = None, ctx: Optional[JobContext] = None) -> SealResult:
+    """Write `published` (the anonymized photo as it stands) with every face's original pixels sealed for `key`.
+
+    The privacy metadata profile is applied (no GPS, maker notes, thumbnails...). Flagged faces stop the export
+    unless `accept_flagged`, so a face that failed verification is never exported without a person's say-so.
+    """
+    flagged = result.flagged
+    if flagged and not accept_flagged:
+        names = ", ".join(str(o.index + 1) for o in flagged)
+        raise FlaggedFacesError(f"{len(flagged)} face(s) ({names}) are flagged for review (not verified as a new "
+                                "identity); review them, then confirm the export.")
+    regions = [SealRegion(o.patch.rect, o.patch.mask, "face") for o in result.outcomes if o.patch.mask.any()]
+    vault = vault or VaultService()
+    return vault.seal_image(result.source, alpha, metadata, regions, key=key, out_path=out_path, fill=KEEP,
+                            published=published, sidecar=sidecar, profile="privacy", quality=quality, ctx=ctx)
+
+
+# -- batch (the CLI's `veil anonymize`) ------------------------------------------------------------------------------
+REPORT_NAME = "veil-anonymize-report.json"
+REPORT_VERSION = 1
+SEALABLE = {"JPEG", "PNG", "WEBP", "TIFF"}
+FINISHED = ("anonymized", "flagged", "no-face")
+
+
+@dataclass
+class FileReport:
+    source: str
+    output: Optional[str]
+    status: str                       # anonymized | flagged | no-face | error
+    faces: int = 0
+    anonymized: int = 0
+    flagged: int = 0
+    failed: int = 0
+    message: str = ""
+    details: Optional[list] = None    # per-face outcome JSON
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class BatchReport:
+    files: list[FileReport]
+    skipped: int                      # finished in an earlier run
+
+    def total(self, field: str) -> int:
+        return sum(getattr(f, field) for f in self.files)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.status == "error" for f in self.files)
+
+    def summary(self) -> dict:
+        return {"files": len(self.files) + self.skipped, "skipped_finished": self.skipped, "errors": self.errors,
+                "faces_found": self.total("faces"), "anonymized": self.total("anonymized"),
+                "flagged": self.total("flagged"), "failed_verification": self.total("failed")}
+
+
+def plan_batch(inputs: Sequence[str | Path], outdir: str | Path) -> list[tuple[Path, Path]]:
+    """(source, output) for every photo: files go to OUTDIR/name, folders to OUTDIR/folder/... (tree kept).
+
+    A BMP cannot carry recovery data, so its output is a PNG.
+    """
+    from editor.core import image_io
+
+    outdir = Path(outdir)
+    pairs: list[tuple[Path, Path]] = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            for src in sorted(p for p in item.rglob("*") if p.is_file() and image_io.is_supported_path(p)):
+                pairs.append((src, outdir / item.resolve().name / src.relative_to(item)))
+        elif item.is_file():
+            pairs.append((item, outdir / item.name))
+        else:
+            raise VeilError(f"{item} does not exist; give photos or folders of photos.")
+    pairs = [(s, d.with_suffix(".png") if image_io.format_for_path(d) not in SEALABLE else d) for s, d in pairs]
+    seen: dict[Path, Path] = {}
+    for src, dst in pairs:
+        if dst in seen:
+            raise VeilError(f"{src} and {seen[dst]} would both be written to {dst}; put them in separate folders.")
+        seen[dst] = src
+    return pairs
+
+
+def photo_seed(seed: int, output: Path, outdir: Path) -> int:
+    """Each photo's own seed, from the batch seed and where it goes: the same run is reproducible and resumable,
+    while two photos with faces in the same place do not get the same new faces."""
+    import hashlib
+
+    rel = output.relative_to(outdir).as_posix()
+    return int.from_bytes(hashlib.sha256(f"{int(seed)}:{rel}".encode()).digest()[:4], "little")
+
+
+def anonymize_file(source: Path, output: Path, key: str, seed: int, *, sidecar: bool = False,
+                   options: Optional[AnonymizeOptions] = None, vault: Optional[VaultService] = None) -> FileReport:
+    """Detect, anonymize, verify and export one photo; a VeilError becomes an "error" report."""
+    from editor.core import image_io
+    from editor.core.atomic import atomic_write_bytes
+
+    try:
+        loaded = image_io.load_image(source)
+        faces = default_pipeline().find_faces(loaded.pixels)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if not faces:
+            if output.suffix.lower() == source.suffix.lower():
+                atomic_write_bytes(output, source.read_bytes())
+            else:
+                image_io.save_image(output, loaded.pixels, loaded.alpha, loaded.metadata)
+            return FileReport(str(source), str(output), "no-face",
+                              message="no face found: written unchanged, with nothing sealed")
+        result = anonymize_faces(loaded.pixels, faces, seed, options=options)
+        export_anonymized(result.image, result, output, key, alpha=loaded.alpha, metadata=loaded.metadata,
+                          sidecar=sidecar, accept_flagged=True, vault=vault)
+    except VeilError as exc:
+        return FileReport(str(source), None, "error", message=str(exc))
+    flagged = len(result.flagged)
+    return FileReport(str(source), str(output), "flagged" if flagged else "anonymized", faces=len(faces),
+                      anonymized=len(faces) - flagged, flagged=flagged, failed=len(result.failed),
+                      message="; ".join(f"face {o.index + 1}: {o.reasons[-1]}" for o in result.flagged),
+                      details=[o.to_json() for o in result.outcomes])
+
+
+def _load_report(path: Path) -> dict:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and data.get("version") == REPORT_VERSION else {}
+
+
+def _write_report(path: Path, key: str, seed: int, entries: dict, summary: dict) -> None:
+    import json
+
+    from editor.core.atomic import atomic_write_bytes
+
+    doc = {"version": REPORT_VERSION, "key": key, "seed": seed, "summary": summary, "files": entries}
+    atomic_write_bytes(path, (json.dumps(doc, indent=1) + "\n").encode("utf-8"))
+
+
+def _work(args: tuple) -> FileReport:
+    source, output, key, seed, sidecar, options = args
+    return anonymize_file(source, output, key, seed, sidecar=sidecar, options=options)
+
+
+def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: str, *, seed: int = 0,
+                    sidecar: bool = False, jobs: int = 1, options: Optional[AnonymizeOptions] = None,
+                    vault: Optional[VaultService] = None, on_file=None) -> BatchReport:
+    """Anonymize every photo under `inputs` into `outdir` (tree kept), sealing the originals for `key`.
+
+    Resumable: OUTDIR/veil-anonymize-report.json records each finished photo, and a later run with the same key
+    and seed skips those whose output still exists. `on_file(report, done, total)` follows the progress.
+    """
+    outdir = Path(outdir)
+    vault = vault or VaultService()
+    vault.keys.find(key)                          # a missing key stops the batch before any work
+    pairs = plan_batch(inputs, outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    report_path = outdir / REPORT_NAME
+    old = _load_report(report_path)
+    entries: dict = old.get("files", {}) if old.get("key") == key and old.get("seed") == seed else {}
+    todo = [(s, d) for s, d in pairs
+            if not (entries.get(str(s), {}).get("status") in FINISHED and d.exists())]
+    skipped = len(pairs) - len(todo)
+    batch = BatchReport([], skipped)
+    work = [(s, d, key, photo_seed(seed, d, outdir), sidecar, options) for s, d in todo]
+
+    def record(rep: FileReport) -> None:
+        batch.files.append(rep)
+        entries[rep.source] = rep.to_json()
+        _write_report(report_path, key, seed, entries, batch.summary())
+        if on_file is not None:
+            on_file(rep, len(batch.files), len(todo))
+
+    if jobs <= 1 or len(work) <= 1:
+        for s, d, k, sd, side, opt in work:
+            record(anonymize_file(s, d, k, sd, sidecar=side, options=opt, vault=vault))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for future in as_completed([pool.submit(_work, w) for w in work]):
+                record(future.result())
+    _write_report(report_path, key, seed, entries, batch.summary())
+    return batch
