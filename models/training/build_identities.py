@@ -43,9 +43,9 @@ MIN_SOURCE_DISTANCE = SAME_PERSON
 JPEG_QUALITY = 92
 PARTS = ("eyes", "nose", "mouth", "skin")
 DELIGHT_SIGMA = FRAME / 6      # a source's own lighting (below this frequency) is replaced by the mean face's
-EDGE_BAND = FRAME / 16
-CLEAN_PERCENTILE = 50          # a photo gives a part only if it is among the cleanest half in that part
-NATURAL_SHARE = 0.8            # candidates furthest from the mean face (odd colours, leftovers) are not shipped         # the outline band where the mean face takes over from the source
+EDGE_BAND = FRAME / 16         # the outline band where the mean face takes over from the source
+CLEAN_PERCENTILE = 25          # a photo gives a part only if it is among the cleanest quarter in that part
+NATURAL_SHARE = 0.5            # candidates with the worst blemishes (odd colours, leftovers) are not shipped
 
 
 # -- per-photo analysis (cached) -------------------------------------------------------------------------------------
@@ -148,9 +148,9 @@ class Sources:
         textures = {i: self.cleaned(t) for i, t in textures.items()}
         # Occlusions (hands, hair over the eyes, glasses, piercings, open mouths, text) show as a large residual
         # from the mean face in that part: a photo gives only the parts where it is among the cleanest.
-        weights = part_weights(self.points) * (cv2.erode(self.coverage, np.ones((9, 9), np.uint8)) > 0)
-        residual = {i: [(np.abs(t - self.mean_texture).mean(axis=2) * w).sum() / w.sum() for w in weights]
-                    for i, t in textures.items()}
+        inner = cv2.erode(self.coverage, np.ones((9, 9), np.uint8)) > 0
+        regions = [(w > 0.05) & inner for w in part_weights(self.points)]   # wherever the part shows at all
+        residual = {i: [self.blemish(t, r) for r in regions] for i, t in textures.items()}
         cuts = [np.percentile([r[k] for r in residual.values()], CLEAN_PERCENTILE) for k in range(len(PARTS))]
         self.eligible = [{i for i, r in residual.items() if r[k] <= cuts[k]} for k in range(len(PARTS))]
         usable = set().union(*self.eligible)
@@ -170,6 +170,13 @@ class Sources:
         print(f"sources: {len(self.textures)} photos of {len(self.by_person)} people "
               f"(of {len(chosen)} frontal ones)", flush=True)
 
+
+    def blemish(self, texture: np.ndarray, region: np.ndarray) -> float:
+        """The worst local difference from the mean face inside `region` (a patch of hair over an eye, a glasses
+        bridge, a scar): the mean of the absolute residual over windows of a twentieth of the frame, maximised."""
+        local = cv2.GaussianBlur(np.abs(texture - self.mean_texture).mean(axis=2).astype(np.float32), (0, 0),
+                                 FRAME / 20)
+        return float(local[region].max())
 
     def cleaned(self, texture: np.ndarray) -> np.ndarray:
         """The texture under the mean face's lighting, with the mean face along the outline (where a source
@@ -323,9 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=None, help="landmark/descriptor cache (.npz), reused if present")
     ap.add_argument("--out", type=Path, default=REPO / "models" / "identities")
     ap.add_argument("--count", type=int, default=48, help="identities to ship (half per appearance group)")
-    ap.add_argument("--candidates", type=int, default=1200, help="collages to make and check")
-    ap.add_argument("--hosts", type=int, default=5,
-                    help="faces per appearance group the candidates are rendered on to compare them")
+    ap.add_argument("--candidates", type=int, default=900, help="collages to make and check")
+    ap.add_argument("--hosts", type=int, default=6, help="faces the candidates are rendered on to compare them")
     ap.add_argument("--per-person", type=int, default=3, help="source photos kept per person")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
@@ -337,19 +343,14 @@ def main(argv: list[str] | None = None) -> int:
     faces = {k: v[keep] for k, v in faces.items()}
     rng = np.random.default_rng(args.seed)
     people = sorted(set(p.split("/")[0] for p in faces["paths"]))
+    host_people = set(rng.choice(people, args.hosts, replace=False).tolist())   # never sources
+    src = Sources(args.data, faces, [p for p in identities if p not in host_people], args.per_person)
     centres, group_of = appearance_groups(faces, people)
-    # Hosts: people of each group whose photos never become sources; an identity is only ever given to faces
-    # of its own group, so it is compared with others on that group's hosts.
-    host_people = {g: sorted(rng.choice([p for p in people if group_of[p] == g], args.hosts, replace=False).tolist())
-                   for g in (0, 1)}
-    src = Sources(args.data, faces, [p for p in identities if p not in sum(host_people.values(), [])],
-                  args.per_person)
-    hosts: dict[int, list] = {0: [], 1: []}
-    for g, members in host_people.items():
-        for p in members:
-            own = [i for i, q in enumerate(faces["paths"]) if q.startswith(p + "/")]
-            i = next((i for i in own if is_frontal_neutral(faces["lm"][i])), own[0])
-            hosts[g].append((load_image(args.data / faces["paths"][i]).pixels, faces["lm"][i].astype(np.float64)))
+    hosts = []
+    for p in sorted(host_people):
+        own = [i for i, q in enumerate(faces["paths"]) if q.startswith(p + "/")]
+        i = next((i for i in own if is_frontal_neutral(faces["lm"][i])), own[0])
+        hosts.append((load_image(args.data / faces["paths"][i]).pixels, faces["lm"][i].astype(np.float64)))
     weights = part_weights(src.points)
     embedder = default_embedder()
 
@@ -363,9 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         if check["min_distance"] < MIN_SOURCE_DISTANCE:
             rejected += 1
             continue
-        inner = cv2.erode(src.coverage, np.ones((9, 9), np.uint8)) > 0
-        residual = float(np.abs(cand["texture"] - src.mean_texture)[inner].mean())
-        cand.update(check=check, group=group, residual=residual, hosts=host_embeddings(cand, hosts[group], src, embedder))
+        residual = src.blemish(cand["texture"], cv2.erode(src.coverage, np.ones((9, 9), np.uint8)) > 0)
+        cand.update(check=check, group=group, residual=residual, hosts=host_embeddings(cand, hosts, src, embedder))
         accepted.append(cand)
         if n % 20 == 0:
             print(f"candidate {n}/{args.candidates}: {len(accepted)} accepted, {rejected} too close to a source "
@@ -389,8 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     record = {
         "bank": bank.name,
         "bank_sha256": hashlib.sha256(bank.read_bytes()).hexdigest(),
-        "built_with": (f"python -m models.training.build_identities --count {args.count} --candidates "
-                       f"{args.candidates} --hosts {args.hosts} --per-person {args.per_person} --seed {args.seed}"),
+        "built_with": "python -m models.training.build_identities " + " ".join(sys.argv[1:] if argv is None else argv),
         "data": "CelebA img_align_celeba, identities outside models/training/split.json (non-commercial research)",
         "validation_identities_excluded": sorted(validation),
         "rule": f"every identity is at dlib distance >= {MIN_SOURCE_DISTANCE} from EVERY photo of each of its "
