@@ -61,13 +61,6 @@ class AnonymizeResult:
     def failed(self) -> list[FaceOutcome]:
         return [o for o in self.outcomes if o.status == FAILED]
 
-    @property
-    def changed_rect(self) -> Optional[Rect]:
-        rect = None
-        for o in self.outcomes:
-            rect = o.patch.rect if rect is None else rect.union(o.patch.rect)
-        return rect
-
     def report(self) -> dict:
         return {"seed": self.seed, "faces": [o.to_json() for o in self.outcomes]}
 
@@ -126,12 +119,17 @@ def reroll_face(result: AnonymizeResult, position: int, seed: int, *, options: O
 
 
 def apply_to_document(doc: Document, result: AnonymizeResult, label: str = "Anonymize faces") -> None:
-    """Write the anonymized faces into the document as one undo step (on the thread that owns it)."""
-    rect = result.changed_rect
-    if rect is None:
-        return
-    rect = rect.clip(doc.width, doc.height)
-    doc.apply_pixels(rect, result.image[rect.slices], label, clear_mask=False)
+    """Write the anonymized faces into the document as one undo step (on the thread that owns it).
+
+    Only each face's changed pixels are written, so edits made elsewhere meanwhile are kept.
+    """
+    if result.image.shape != doc.image.shape:
+        raise ValueError("the result is for a photo of another size")
+    with doc.edit(label) as rec:
+        for o in result.outcomes:
+            rec.touch("image", o.patch.rect)
+            view = doc.image[o.patch.rect.slices]
+            view[o.patch.mask] = result.image[o.patch.rect.slices][o.patch.mask]
 
 
 def face_from_box(image: np.ndarray, box: Rect) -> Face:
