@@ -17,7 +17,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _build_parser() -> tuple[argparse.ArgumentParser, Dict[str, argparse.ArgumentParser]]:
-    from . import anonymize_commands, edit_commands, vault_commands
+    from . import anonymize_commands, edit_commands, unmask_commands, vault_commands
 
     parser = argparse.ArgumentParser(
         prog="veil",
@@ -30,6 +30,7 @@ def _build_parser() -> tuple[argparse.ArgumentParser, Dict[str, argparse.Argumen
     edit_commands.register(sub)
     vault_commands.register(sub)
     anonymize_commands.register(sub)
+    unmask_commands.register(sub)
     return parser, sub.choices
 
 

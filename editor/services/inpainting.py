@@ -1,17 +1,26 @@
-"""Fill the masked region of a photo with an inpainting engine."""
+"""Fill the masked region of a photo with an inpainting engine.
+
+The face model (the window's default) fills the parts of the mask that lie on a face with the learned face
+inpainter and the rest with FSR; faces not detected yet are detected first. Any classical engine of the registry
+can still be picked by name.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
 from editor.core.document import Document
 from editor.core.errors import VeilError
+from editor.core.faces import Face
 from editor.core.geometry import Rect
 from editor.core.progress import JobContext
+from editor.inpaint.face_model import FaceModel
 from editor.inpaint.registry import DEFAULT_ENGINE, ENGINES, get_engine
+
+FACE_AWARE_ENGINE = FaceModel.name     # what the window fills with unless the user picks another engine
 
 
 @dataclass
@@ -29,13 +38,20 @@ def available_engines() -> list[tuple[str, str]]:
 
 
 def inpaint(image: np.ndarray, mask: np.ndarray, engine_name: str = DEFAULT_ENGINE,
-            ctx: Optional[JobContext] = None) -> InpaintResult:
-    """Run an engine on a crop around the mask. Pure function of arrays: safe in a worker thread."""
+            ctx: Optional[JobContext] = None, faces: Optional[Sequence[Face]] = None) -> InpaintResult:
+    """Run an engine on a crop around the mask. Pure function of arrays: safe in a worker thread.
+
+    `faces` (e.g. the document's detected faces) tells the face model where faces are; None detects them. Its
+    result names what really ran: "face-model", "fsr-fast" (no face under the mask) or both."""
     if image.shape[:2] != mask.shape[:2]:
         raise VeilError("The mask is not the same size as the photo.")
     engine = get_engine(engine_name)
-    rect, pixels = engine.run_region(image, mask, ctx)
-    return InpaintResult(rect, pixels, engine.name, engine.device)
+    if not isinstance(engine, FaceModel):
+        rect, pixels = engine.run_region(image, mask, ctx)
+        return InpaintResult(rect, pixels, engine.name, engine.device)
+    fill = engine.fill(image, mask, ctx, faces)
+    used = ([engine.name] if fill.faces_filled else []) + ([engine.fallback] if fill.classical_pixels else [])
+    return InpaintResult(fill.rect, fill.pixels, " + ".join(used), fill.device)
 
 
 def apply_result(doc: Document, result: InpaintResult) -> None:

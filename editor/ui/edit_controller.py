@@ -82,5 +82,7 @@ class EditController(QObject):
             self.status_message.emit(f"Filled {result.rect.width} × {result.rect.height} px with {result.engine} "
                                      f"on {result.device}.")
 
+        faces = list(doc.faces) or None            # the face model detects faces when none are known yet
         # Editing is blocked while the job runs, so the worker may read the live arrays.
-        self._runner.submit("Filling the masked area", lambda ctx: inpaint(doc.image, doc.mask, engine, ctx), done)
+        self._runner.submit("Filling the masked area",
+                            lambda ctx: inpaint(doc.image, doc.mask, engine, ctx, faces=faces), done)
