@@ -98,14 +98,15 @@ def reroll_face(result: AnonymizeResult, position: int, seed: int, *, options: O
                 ctx: Optional[JobContext] = None) -> AnonymizeResult:
     """The same result with face `position` (an index into result.outcomes) given the identity of another seed.
 
-    The other faces keep their pixels and identities; the new identity is never one of theirs.
+    The other faces keep their pixels and identities; the new identity is never one of theirs, nor the one the face
+    had (unless the bank has no other), so a re-roll always shows another person.
     """
     old = result.outcomes[position]
     image = result.image.copy()
     view = image[old.patch.rect.slices]
     view[old.patch.mask] = result.source[old.patch.rect.slices][old.patch.mask]
     eng = engine()
-    taken = {eng.bank.ids.index(o.identity) for i, o in enumerate(result.outcomes) if i != position and o.identity}
+    taken = {eng.bank.ids.index(o.identity) for o in result.outcomes if o.identity}
     if ctx is not None:
         ctx.progress(0.0, f"New identity for face {old.index + 1}")
     outcome = eng.anonymize_face(image, result.faces[position], old.index, seed, options or AnonymizeOptions(), taken)
@@ -130,6 +131,22 @@ def apply_to_document(doc: Document, result: AnonymizeResult, label: str = "Anon
             rec.touch("image", o.patch.rect)
             view = doc.image[o.patch.rect.slices]
             view[o.patch.mask] = result.image[o.patch.rect.slices][o.patch.mask]
+
+
+def outcomes_in_image(image: np.ndarray, outcomes: Sequence[FaceOutcome]) -> list[FaceOutcome]:
+    """The outcomes whose new pixels are still in `image` (an undo or a later edit may have replaced them)."""
+    h, w = image.shape[:2]
+    return [o for o in outcomes if o.patch.rect.clip(w, h) == o.patch.rect
+            and np.array_equal(image[o.patch.rect.slices][o.patch.mask], o.patch.pixels[o.patch.mask])]
+
+
+def document_result(original: np.ndarray, image: np.ndarray, faces: Sequence[Face],
+                    outcomes: Sequence[FaceOutcome], seed: int = 0) -> AnonymizeResult:
+    """The faces anonymized in an edited photo, as one result to export: `original` (the photo as opened) is what
+    the vault seals under each face, `image` what is published. `faces` go with `outcomes`, one each."""
+    if len(faces) != len(outcomes):
+        raise ValueError("one face per outcome")
+    return AnonymizeResult(original, image, tuple(faces), tuple(outcomes), seed)
 
 
 def face_from_box(image: np.ndarray, box: Rect) -> Face:
@@ -310,11 +327,13 @@ def _work(args: tuple) -> FileReport:
 
 def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: str, *, seed: int = 0,
                     sidecar: bool = False, jobs: int = 1, options: Optional[AnonymizeOptions] = None,
-                    vault: Optional[VaultService] = None, on_file=None) -> BatchReport:
+                    vault: Optional[VaultService] = None, on_file=None,
+                    ctx: Optional[JobContext] = None) -> BatchReport:
     """Anonymize every photo under `inputs` into `outdir` (tree kept), sealing the originals for `key`.
 
     Resumable: OUTDIR/veil-anonymize-report.json records each finished photo, and a later run with the same key
-    and seed skips those whose output still exists. `on_file(report, done, total)` follows the progress.
+    and seed skips those whose output still exists. `on_file(report, done, total)` follows the progress; `ctx`
+    reports it too and stops the batch between photos when cancelled (the finished ones stay recorded).
     """
     outdir = Path(outdir)
     vault = vault or VaultService()
@@ -336,7 +355,12 @@ def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: str, 
         _write_report(report_path, key, seed, entries, batch.summary())
         if on_file is not None:
             on_file(rep, len(batch.files), len(todo))
+        if ctx is not None:
+            ctx.progress(len(batch.files) / max(len(todo), 1),
+                         f"{len(batch.files)} of {len(todo)} photos done ({Path(rep.source).name})")
 
+    if ctx is not None:
+        ctx.progress(0.0, f"{len(todo)} photos to anonymize" + (f", {skipped} already done" if skipped else ""))
     if jobs <= 1 or len(work) <= 1:
         for s, d, k, sd, side, opt in work:
             record(anonymize_file(s, d, k, sd, sidecar=side, options=opt, vault=vault))
@@ -345,7 +369,13 @@ def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: str, 
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for future in as_completed([pool.submit(_work, w) for w in work]):
-                record(future.result())
+            futures = [pool.submit(_work, w) for w in work]
+            try:
+                for future in as_completed(futures):
+                    record(future.result())
+            except BaseException:
+                for future in futures:       # a cancel stops the photos not started; running ones finish
+                    future.cancel()
+                raise
     _write_report(report_path, key, seed, entries, batch.summary())
     return batch

@@ -43,6 +43,11 @@ ACTION_SPECS: Tuple[ActionSpec, ...] = (
     ActionSpec("seal_export", "Export with Sealed &Originals…", "File",
                "Export a copy whose edited regions are hidden, with their originals sealed for a recovery key",
                ("Ctrl+Shift+E",)),
+    ActionSpec("export_anonymized", "Export A&nonymized…", "File",
+               "Export the anonymized photo with its original faces sealed for a recovery key and personal "
+               "metadata stripped", ("Ctrl+Alt+E",)),
+    ActionSpec("batch_anonymize", "Anonymize &Folder…", "File",
+               "Anonymize every photo of files or folders into an output folder, with a report"),
     ActionSpec("recover", "&Recover Originals…", "File",
                "Restore the sealed original regions of this photo with your recovery key"),
     ActionSpec("keys", "Recovery &Keys…", "File", "Create, export, import or delete recovery keys"),
@@ -82,6 +87,14 @@ ACTION_SPECS: Tuple[ActionSpec, ...] = (
     # Faces
     ActionSpec("detect_faces", "&Detect Faces", "Faces", "Find the faces in the photo", ("Ctrl+Shift+F",),
                icon="detect"),
+    ActionSpec("remove_face_masks", "&Remove Face Masks", "Faces",
+               "Find the face mask each face wears and fill it with the face model (one undo step)",
+               ("Ctrl+Shift+U",)),
+    ActionSpec("add_face", "&Add Face by Box", "Faces", "Draw a box around a face the detector missed",
+               ("F",), checkable=True),
+    ActionSpec("anonymize", "A&nonymize Faces", "Faces",
+               "Give the selected faces (or all included faces) new identities, then review them",
+               ("Ctrl+Shift+N",), separator_before=True),
     # Help
     ActionSpec("shortcuts", "&Keyboard Shortcuts", "Help", "List every keyboard shortcut", ("F1", "Ctrl+/"),
                std_icon=SP.SP_DialogHelpButton),
@@ -93,7 +106,9 @@ MENU_ORDER = ("File", "Edit", "Mask", "View", "Faces", "Help")
 
 # Commands that change or read the document: off while there is no photo or a job is using it.
 EDITING = ("save", "save_as", "export", "seal_export", "undo", "redo", "clear_mask", "invert_mask", "grow_mask",
-           "shrink_mask", "feather_mask", "mask_faces", "inpaint", "detect_faces")
+           "shrink_mask", "feather_mask", "mask_faces", "inpaint", "detect_faces", "add_face", "anonymize",
+           "export_anonymized")
+EDITING += ("remove_face_masks",)
 # Commands that need a photo but never change it.
 VIEWING = ("zoom_in", "zoom_out", "zoom_fit", "zoom_actual", "compare")
 

@@ -14,6 +14,8 @@ from PySide6.QtGui import (QColor, QCursor, QFont, QImage, QMouseEvent, QPainter
                            QResizeEvent, QWheelEvent)
 from PySide6.QtWidgets import QWidget
 
+import numpy as np
+
 from editor.core.document import Document
 from editor.core.geometry import Rect
 
@@ -48,6 +50,7 @@ class Canvas(QWidget):
         self.highlighted_face: Optional[int] = None
         self._photo: Optional[DisplayPyramid] = None
         self._before: Optional[DisplayPyramid] = None
+        self._preview: Optional[DisplayPyramid] = None     # a result under review, shown instead of the photo
         self._overlay: Optional[MaskOverlay] = None
         self._pan_key = False
         self._pan_from: Optional[QPointF] = None
@@ -75,6 +78,7 @@ class Canvas(QWidget):
         self.doc = doc
         self._place_empty_state()
         self.highlighted_face = None
+        self._preview = None
         self._photo = DisplayPyramid(doc.image) if doc else None
         self._before = DisplayPyramid(doc.original) if doc and self.show_original else None  # else on demand
         self._overlay = MaskOverlay(doc.mask) if doc else None
@@ -126,6 +130,17 @@ class Canvas(QWidget):
         if show and self.doc is not None and self._before is None:
             self._before = DisplayPyramid(self.doc.original)
         self._view_changed()
+
+    def set_preview(self, pixels: Optional[np.ndarray]) -> None:
+        """Show `pixels` (same size as the photo, not yet applied) in place of the photo; None shows the photo.
+
+        While previewing, Before/After compares the preview with the photo as it stands."""
+        self._preview = DisplayPyramid(pixels) if pixels is not None and self.doc is not None else None
+        self._view_changed()
+
+    @property
+    def previewing(self) -> bool:
+        return self._preview is not None
 
     def set_highlighted_face(self, index: Optional[int]) -> None:
         self.highlighted_face = index
@@ -185,7 +200,10 @@ class Canvas(QWidget):
 
     def display_image(self, scale: float) -> tuple[Optional[QImage], int]:
         """The photo as shown (after, or before while comparing) at `scale`, and its pyramid level."""
-        pyramid = self._before if self.show_original else self._photo
+        if self._preview is not None:
+            pyramid = self._photo if self.show_original else self._preview
+        else:
+            pyramid = self._before if self.show_original else self._photo
         return pyramid.level_for(scale) if pyramid is not None else (None, 0)
 
     def _view_changed(self) -> None:
@@ -229,6 +247,8 @@ class Canvas(QWidget):
             self._view_changed()
         elif self.tool is not None and self.tool.active and self.doc is not None:
             self.tool.move(self.doc, self._image_pos(pos))
+            if not self.tool.shows_brush:
+                self.update()               # a box being drawn
         self._set_hover(pos)
         event.accept()
 
@@ -239,6 +259,8 @@ class Canvas(QWidget):
             self._update_cursor()
         elif event.button() == Qt.MouseButton.LeftButton:
             self.end_stroke()
+            if self.tool is not None and not self.tool.shows_brush:
+                self.update()
         event.accept()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -280,6 +302,8 @@ class Canvas(QWidget):
             self.setCursor(Qt.CursorShape.OpenHandCursor)
         elif self.read_only:
             self.setCursor(Qt.CursorShape.BusyCursor)
+        elif self.tool is not None and not self.tool.shows_brush:
+            self.setCursor(Qt.CursorShape.CrossCursor)
         else:
             self.setCursor(QCursor(Qt.CursorShape.BlankCursor))   # the brush outline is the cursor
 
@@ -295,10 +319,23 @@ class Canvas(QWidget):
             self._paint_photo(p, src)
         if not self.show_original:
             paint_faces(p, self.doc.faces, self.view, self.highlighted_face)
+            if self._preview is not None:
+                self._paint_badge(p, "Preview: not applied yet")
         else:
             self._paint_badge(p, "Before")
-        if self._can_paint() and self._hover is not None:
+        box = getattr(self.tool, "box", None)
+        if box is not None:
+            self._paint_drawn_box(p, self.view.rect_to_widget(box))
+        if self._can_paint() and self._hover is not None and self.tool.shows_brush:
             self._paint_brush_outline(p, self._hover)
+
+    def _paint_drawn_box(self, p: QPainter, box: QRectF) -> None:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setBrush(QColor(255, 255, 255, 28))
+        p.setPen(QPen(QColor(0, 0, 0, 170), 3))
+        p.drawRect(box)
+        p.setPen(QPen(QColor(255, 255, 255, 235), 1.5, Qt.PenStyle.DashLine))
+        p.drawRect(box)
 
     def _exposed_source(self, exposed: QRectF) -> Optional[QRect]:
         """The whole-pixel part of the photo under the exposed widget area (None when off the photo)."""

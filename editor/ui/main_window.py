@@ -13,11 +13,12 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from editor.core.document import Document
-from editor.services.inpainting import DEFAULT_ENGINE, available_engines
+from editor.services.inpainting import FACE_AWARE_ENGINE, available_engines
 from editor.services.vault_service import VaultService
 
 from . import dialogs
 from .actions import EDITING, VIEWING, Actions, build_menus, menu_sections
+from .anonymize_ui import AnonymizeUi
 from .canvas import Canvas
 from .doc_bridge import DocumentBridge
 from .document_controller import DocumentController, display_name, dropped_photos
@@ -36,6 +37,7 @@ from .settings_controller import SettingsController, sample_photo
 from .status import JobBar, StatusPanel
 from .tool_options import ToolOptionsBar
 from .tools import BrushSettings, BrushTool, EraserTool
+from .unmask_controller import UnmaskController
 
 HARDNESS_STEP = 0.1
 EXTRA_SHORTCUTS = (("Pan", "hold Space and drag, or drag with the middle button"),
@@ -58,7 +60,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_tool(self.tools["brush"])
         self.setCentralWidget(self.canvas)
         self.canvas.set_empty_state(EmptyState(self.commands.open, self.commands.sample))
-        self.options = ToolOptionsBar(self.commands, self.brush_settings, available_engines(), DEFAULT_ENGINE)
+        self.options = ToolOptionsBar(self.commands, self.brush_settings, available_engines(), FACE_AWARE_ENGINE)
         self.addToolBar(self.options)
         self.navigator = NavigatorPanel(self.canvas)
         self.face_panel = FacePanel(self.commands)
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
         self.edits = EditController(self.bridge, self.runner, self.canvas,
                                     radius=lambda: self.options.radius, engine=lambda: self.options.engine)
         self.faces = FaceController(self.bridge, self.runner)
+        self.unmask = UnmaskController(self.bridge, self.runner, self.canvas)
         self.setup = SettingsController(self, self.settings, self.brush_settings, self.recent, self.statusBar())
         self.vault = VaultService()
         self.recovery = RecoverController(self, self.vault, self.runner, self.commands.recover)
@@ -87,7 +90,9 @@ class MainWindow(QMainWindow):
         self._hold_keys = KeyHoldFilter(self, {Qt.Key.Key_Space: self.canvas.set_pan_key,
                                                Qt.Key.Key_Backslash: self._hold_compare})
         QApplication.instance().installEventFilter(self._hold_keys)
+        self.anonymizer = AnonymizeUi(self)       # review dock, Add Face tool, export and batch dialogs
         self._restore_layout()
+        self.anonymizer.review.hide()             # its saved place is restored, but no review is pending
         self._on_document_replaced(None)
 
     # -- wiring ----------------------------------------------------------------------------------------------
@@ -107,7 +112,7 @@ class MainWindow(QMainWindow):
             "grow_mask": lambda: self.edits.mask_op("grow"), "shrink_mask": lambda: self.edits.mask_op("shrink"),
             "feather_mask": lambda: self.edits.mask_op("feather"),
             "mask_faces": self.faces.mask_selected, "inpaint": self.edits.inpaint,
-            "detect_faces": self.faces.detect,
+            "detect_faces": self.faces.detect, "remove_face_masks": self.unmask.remove_face_masks,
             "zoom_in": self.canvas.zoom_in, "zoom_out": self.canvas.zoom_out, "zoom_fit": self.canvas.zoom_fit,
             "zoom_actual": self.canvas.zoom_actual,
             "shortcuts": lambda: dialogs.show_shortcuts(self, menu_sections(a), EXTRA_SHORTCUTS),
@@ -132,9 +137,9 @@ class MainWindow(QMainWindow):
         self.canvas.view_changed.connect(self.status.show_zoom)
         self.canvas.cursor_moved.connect(self.status.show_cursor)
         self.runner.busy_changed.connect(self._on_busy_changed)
-        for source in (self.runner, self.documents, self.edits, self.faces, self.recovery):
+        for source in (self.runner, self.documents, self.edits, self.faces, self.recovery, self.unmask):
             source.status_message.connect(self.show_message)
-        for source in (self.edits, self.faces):
+        for source in (self.edits, self.faces, self.unmask):
             source.device_used.connect(self.status.show_device)
         self.recent.pruned.connect(lambda gone: self.show_message(
             f"Removed {len(gone)} missing photo{'s' if len(gone) != 1 else ''} from Open Recent."))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
-from PySide6.QtCore import QObject, QPointF, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Signal
 
 from editor.core.document import Document, MaskStroke
+from editor.core.geometry import Rect
 
 SIZE_STEP = 1.25          # `[` / `]` scale the brush like other editors do (geometric, not +-1 px)
 MIN_SIZE, MAX_SIZE = 1.0, 2000.0
@@ -55,6 +56,7 @@ class BrushTool:
     name = "brush"
     label = "Brush"
     erase = False
+    shows_brush = True          # the canvas draws the brush outline as the cursor
 
     def __init__(self, settings: BrushSettings) -> None:
         self.settings = settings
@@ -84,3 +86,47 @@ class EraserTool(BrushTool):
     name = "eraser"
     label = "Eraser"
     erase = True
+
+
+class FaceBoxTool:
+    """Draws a box around a face the detector missed; on release `on_box(rect)` gets it in image pixels.
+
+    The document is not edited here: the anonymize controller finds the face in the box and lists it.
+    """
+
+    name = "face_box"
+    label = "Add Face"
+    shows_brush = False
+
+    def __init__(self, on_box: Callable[[Rect], None]) -> None:
+        self._on_box = on_box
+        self._start: Optional[QPointF] = None
+        self._end: Optional[QPointF] = None
+
+    @property
+    def active(self) -> bool:
+        return self._start is not None
+
+    @property
+    def box(self) -> Optional[QRectF]:
+        """The box being drawn, in image pixels (None when not dragging)."""
+        if self._start is None or self._end is None:
+            return None
+        return QRectF(self._start, self._end).normalized()
+
+    def press(self, doc: Document, pos: QPointF) -> None:
+        self._start = self._end = QPointF(pos)
+
+    def move(self, doc: Document, pos: QPointF) -> None:
+        if self._start is not None:
+            self._end = QPointF(pos)
+
+    def release(self, doc: Document) -> None:
+        box = self.box
+        self._start = self._end = None
+        if box is None:
+            return
+        rect = Rect(int(box.left()), int(box.top()), int(box.right() + 0.5), int(box.bottom() + 0.5))
+        rect = rect.clip(doc.width, doc.height)
+        if not rect.empty:
+            self._on_box(rect)

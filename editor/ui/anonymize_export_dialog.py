@@ -1,0 +1,161 @@
+"""Export anonymized: the photo as it stands, every anonymized face's original sealed for a recovery key, and the
+privacy metadata profile (no GPS, maker notes, thumbnails or owner fields).
+
+A flagged face (pixelated fallback, or not verified as a new identity) or a face left as it is never goes out
+silently: the dialog lists them and Export stays off until the user confirms them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QVBoxLayout, QWidget)
+
+from editor.core import image_io
+from editor.core.document import Document
+from editor.core.errors import VeilError
+from editor.services.anonymize_service import AnonymizeResult, export_anonymized
+from editor.services.vault_service import SealResult, VaultService
+
+from . import dialogs
+from .anonymize_key_picker import KeyPicker, new_key
+from .keys_dialog import VaultJobDialog, keys_or_error
+
+_SEALABLE_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "TIFF": ".tif"}
+
+
+def suggested_path(doc: Document) -> Path:
+    """`<name>-anonymized.<ext>` beside the photo, in a format that can carry the sealed originals."""
+    if doc.path is None:
+        return Path.home() / "photo-anonymized.png"
+    suffix = _SEALABLE_SUFFIX.get(image_io.SAVE_EXTENSIONS.get(doc.path.suffix.lower(), ""), ".png")
+    return doc.path.with_name(f"{doc.path.stem}-anonymized{suffix}")
+
+
+def review_notes(result: AnonymizeResult, untouched: List[int]) -> List[str]:
+    """One sentence per face a person must confirm before export: flagged ones, and faces left as they are."""
+    notes = []
+    for o in result.flagged:
+        why = o.reasons[-1] if o.reasons else "not verified as a new identity"
+        notes.append(f"Face {o.index + 1} is flagged ({why}).")
+    for i in untouched:
+        notes.append(f"Face {i + 1} was not anonymized and will be exported as it is.")
+    return notes
+
+
+class AnonymizeExportDialog(VaultJobDialog):
+    exported = Signal(object)           # SealResult
+
+    def __init__(self, parent: Optional[QWidget], service: VaultService, doc: Document, result: AnonymizeResult,
+                 untouched: List[int], default_key: Optional[str] = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export anonymized")
+        self.service = service
+        self.doc = doc
+        self.result = result
+        faces = ", ".join(str(o.index + 1) for o in result.outcomes)
+        intro = QLabel(f"The anonymized face{'s' if len(result.outcomes) != 1 else ''} ({faces}) "
+                       "go out as shown; their originals are sealed inside the file for the recovery key. "
+                       "Personal metadata (GPS, maker notes, thumbnails, owner fields) is stripped.")
+        intro.setWordWrap(True)
+
+        self.path_edit = QLineEdit(str(suggested_path(doc)))
+        self.path_edit.setMinimumWidth(380)
+        self.path_edit.setToolTip("A .jpg, .png, .webp or .tif file carries the sealed originals inside it")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(browse)
+        self.keys = KeyPicker()
+        self.keys.changed.connect(self.update_enabled)
+        self.keys.new_key_requested.connect(lambda: new_key(self, self.keys))
+        self.sidecar_check = QCheckBox("Also write a .veil sidecar (for channels that strip metadata)")
+        form = QFormLayout()
+        form.addRow("File:", path_row)
+        form.addRow("Recovery key:", self.keys)
+        form.addRow("Metadata:", QLabel("Privacy profile"))
+        form.addRow("", self.sidecar_check)
+
+        self.notes = review_notes(result, untouched)
+        self.review_box = QFrame()
+        self.review_box.setObjectName("reviewBox")
+        self.review_box.setStyleSheet("QFrame#reviewBox { background: #3a3122; border: 1px solid #8a6a33; "
+                                      "border-radius: 6px; }")
+        notes_label = QLabel("\n".join(self.notes))
+        notes_label.setWordWrap(True)
+        notes_label.setStyleSheet("color: #f0c27a;")
+        self.confirm_check = QCheckBox("I have looked at these faces and want to export them as shown")
+        self.confirm_check.toggled.connect(self.update_enabled)
+        review_layout = QVBoxLayout(self.review_box)
+        review_layout.addWidget(notes_label)
+        review_layout.addWidget(self.confirm_check)
+        self.review_box.setVisible(bool(self.notes))
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.export_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.export_button.setText("Export")
+        self.buttons.accepted.connect(self.export)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.review_box)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self.run_job("Reading the recovery keys", lambda ctx: keys_or_error(service),
+                     lambda keys: self.keys.show_keys(keys, default_key))
+
+    @property
+    def key_id(self) -> Optional[str]:
+        return self.keys.key_id
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.notes) and not self.confirm_check.isChecked()
+
+    def update_enabled(self) -> None:
+        free = not self.busy
+        self.keys.new_button.setEnabled(free and self.keys.usable)
+        self.export_button.setEnabled(free and self.key_id is not None and not self.needs_confirmation)
+
+    def _browse(self) -> None:
+        path = dialogs.ask_save_path(self, self.path_edit.text(), "Export anonymized to")
+        if path:
+            self.path_edit.setText(path)
+
+    def export(self) -> None:
+        """Seal and write in a worker; `exported` is emitted and the dialog closes."""
+        text = self.path_edit.text().strip()
+        if not text or self.key_id is None or self.busy:
+            return
+        if self.needs_confirmation:
+            dialogs.show_error(self, "Some faces are flagged or not anonymized: look at them and confirm, or "
+                                     "give them a new identity, before exporting.")
+            return
+        path = Path(text).expanduser()
+        try:
+            image_io.format_for_path(path)
+        except VeilError as e:
+            dialogs.show_error(self, str(e))
+            return
+        if self.doc.path is not None and path.resolve() == self.doc.path.resolve():
+            dialogs.show_error(self, f"Exporting to {path.name} would overwrite the original photo; choose "
+                                     "another file name.")
+            return
+        service, doc, result, key = self.service, self.doc, self.result, self.key_id
+        sidecar, accept = self.sidecar_check.isChecked(), bool(self.notes)
+
+        def done(sealed: SealResult) -> None:
+            self.exported.emit(sealed)
+            self.accept()
+
+        self.run_job(f"Exporting {path.name}",
+                     lambda ctx: export_anonymized(doc.image, result, path, key, alpha=doc.alpha,
+                                                   metadata=doc.metadata, sidecar=sidecar, accept_flagged=accept,
+                                                   vault=service, ctx=ctx),
+                     done)

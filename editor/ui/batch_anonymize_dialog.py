@@ -1,0 +1,207 @@
+"""File > Anonymize Folder: the batch of `veil anonymize` with a window.
+
+Photos and folders in, an output folder (the tree is kept), a recovery key from the OS keyring, a seed, a sidecar
+option and parallel jobs. The run is resumable like the CLI: the JSON report in the output folder records every
+finished photo, and running again with the same key and seed skips them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List, Optional
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QListWidget, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from editor.core.image_io import SAVE_EXTENSIONS
+from editor.services.anonymize_service import REPORT_NAME, BatchReport, anonymize_paths
+from editor.services.vault_service import VaultService
+
+from .anonymize_key_picker import KeyPicker, new_key
+from .keys_dialog import VaultJobDialog, keys_or_error
+
+MAX_SEED = 2 ** 31 - 1
+
+
+# -- prompts (replaceable in tests) ----------------------------------------------------------------------------------
+def ask_photos(parent: Optional[QWidget]) -> List[str]:
+    patterns = " ".join(f"*{ext}" for ext in SAVE_EXTENSIONS)
+    paths, _ = QFileDialog.getOpenFileNames(parent, "Photos to anonymize", "", f"Images ({patterns})")
+    return paths
+
+
+def ask_folder(parent: Optional[QWidget], title: str) -> Optional[str]:
+    return QFileDialog.getExistingDirectory(parent, title) or None
+
+
+def summary_text(report: BatchReport, report_path: Path) -> str:
+    s = report.summary()
+    text = (f"{s['files']} photo{'s' if s['files'] != 1 else ''} · {s['faces_found']} faces found · "
+            f"{s['anonymized']} anonymized · {s['flagged']} flagged for review")
+    if s["skipped_finished"]:
+        text += f" · {s['skipped_finished']} done in an earlier run"
+    if s["errors"]:
+        text += f" · {s['errors']} could not be read or written"
+    return text + f"\nReport: {report_path}"
+
+
+class BatchAnonymizeDialog(VaultJobDialog):
+    finished_batch = Signal(object)         # BatchReport
+
+    def __init__(self, parent: Optional[QWidget], service: VaultService, default_key: Optional[str] = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Anonymize photos in a folder")
+        self.service = service
+        self.report: Optional[BatchReport] = None
+
+        self.inputs = QListWidget()
+        self.inputs.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.inputs.setMinimumHeight(110)
+        self.inputs.model().rowsInserted.connect(self.update_enabled)
+        self.inputs.model().rowsRemoved.connect(self.update_enabled)
+        self.inputs.itemSelectionChanged.connect(self.update_enabled)
+        self.add_photos_button = QPushButton("Add photos…")
+        self.add_folder_button = QPushButton("Add folder…")
+        self.remove_button = QPushButton("Remove")
+        self.add_photos_button.clicked.connect(lambda: self.add_inputs(ask_photos(self)))
+        self.add_folder_button.clicked.connect(self._add_folder)
+        self.remove_button.clicked.connect(self._remove_selected)
+        side = QVBoxLayout()
+        for button in (self.add_photos_button, self.add_folder_button, self.remove_button):
+            side.addWidget(button)
+        side.addStretch(1)
+        inputs_row = QHBoxLayout()
+        inputs_row.addWidget(self.inputs, 1)
+        inputs_row.addLayout(side)
+
+        self.output_edit = QLineEdit()
+        self.output_edit.setPlaceholderText("Where the anonymized copies and the report go")
+        self.output_edit.textChanged.connect(self.update_enabled)
+        self.browse_button = QPushButton("Browse…")
+        self.browse_button.clicked.connect(self._browse_output)
+        output_row = QHBoxLayout()
+        output_row.addWidget(self.output_edit, 1)
+        output_row.addWidget(self.browse_button)
+        self.keys = KeyPicker()
+        self.keys.changed.connect(self.update_enabled)
+        self.keys.new_key_requested.connect(lambda: new_key(self, self.keys))
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, MAX_SEED)
+        self.seed_spin.setToolTip("The same seed gives the same new faces; a run is resumed only with the same seed")
+        self.jobs_spin = QSpinBox()
+        self.jobs_spin.setRange(1, max(1, os.cpu_count() or 1))
+        self.jobs_spin.setToolTip("Photos anonymized at the same time (each in its own process)")
+        for spin in (self.seed_spin, self.jobs_spin):
+            spin.setMaximumWidth(140)
+        self.sidecar_check = QCheckBox("Also write .veil sidecars (for channels that strip metadata)")
+        form = QFormLayout()
+        form.addRow("Photos and folders:", inputs_row)
+        form.addRow("Output folder:", output_row)
+        form.addRow("Recovery key:", self.keys)
+        form.addRow("Seed:", self.seed_spin)
+        form.addRow("Parallel jobs:", self.jobs_spin)
+        form.addRow("", self.sidecar_check)
+
+        note = QLabel("Every face gets a new identity and is verified; faces that cannot be verified are pixelated "
+                      "and flagged in the report. Originals are sealed in each file for the recovery key, and "
+                      "personal metadata is stripped. A stopped run continues where it stopped.")
+        note.setWordWrap(True)
+        note.setObjectName("settingsNote")
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Close)
+        self.run_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.run_button.setText("Anonymize")
+        self.stop_button = self.buttons.addButton("Stop", QDialogButtonBox.ButtonRole.ActionRole)
+        self.stop_button.hide()
+        self.stop_button.clicked.connect(self.stop)
+        self.buttons.accepted.connect(self.run)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.buttons)
+        self.resize(640, 0)
+        self.runner.finished.connect(self._on_finished)
+        self.run_job("Reading the recovery keys", lambda ctx: keys_or_error(service),
+                     lambda keys: self.keys.show_keys(keys, default_key))
+
+    # -- inputs ------------------------------------------------------------------------------------------------------
+    def input_paths(self) -> List[str]:
+        return [self.inputs.item(i).text() for i in range(self.inputs.count())]
+
+    def add_inputs(self, paths: List[str]) -> None:
+        known = set(self.input_paths())
+        for path in paths:
+            if path and path not in known:
+                self.inputs.addItem(path)
+                known.add(path)
+
+    def _add_folder(self) -> None:
+        folder = ask_folder(self, "Folder of photos to anonymize")
+        if folder:
+            self.add_inputs([folder])
+
+    def _remove_selected(self) -> None:
+        for item in self.inputs.selectedItems():
+            self.inputs.takeItem(self.inputs.row(item))
+
+    def _browse_output(self) -> None:
+        folder = ask_folder(self, "Output folder")
+        if folder:
+            self.output_edit.setText(folder)
+
+    def update_enabled(self) -> None:
+        free = not self.busy
+        for widget in (self.add_photos_button, self.add_folder_button, self.output_edit, self.browse_button,
+                       self.seed_spin,
+                       self.jobs_spin, self.sidecar_check, self.inputs):
+            widget.setEnabled(free)
+        self.remove_button.setEnabled(free and bool(self.inputs.selectedItems()))
+        self.keys.new_button.setEnabled(free and self.keys.usable)
+        self.keys.combo.setEnabled(free)
+        ready = bool(self.input_paths()) and bool(self.output_edit.text().strip()) and self.keys.key_id is not None
+        self.run_button.setEnabled(free and ready)
+        running = self.busy and self.job is not None and self.job.label.startswith("Anonymizing")
+        self.stop_button.setVisible(running)
+
+    # -- run -----------------------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        outdir = Path(self.output_edit.text().strip()).expanduser()
+        inputs, key = self.input_paths(), self.keys.key_id
+        if not inputs or key is None or not self.output_edit.text().strip() or self.busy:
+            return
+        seed, jobs, sidecar = self.seed_spin.value(), self.jobs_spin.value(), self.sidecar_check.isChecked()
+        service = self.service
+        self.summary.hide()
+
+        def done(report: BatchReport) -> None:
+            self.report = report
+            self.summary.setText(summary_text(report, outdir / REPORT_NAME))
+            self.summary.show()
+            self.status.setText("Done." if not report.total("flagged") else
+                                "Done: look at the flagged faces listed in the report.")
+            self.finished_batch.emit(report)
+
+        self.run_job("Anonymizing photos",
+                     lambda ctx: anonymize_paths(inputs, outdir, key, seed=seed, sidecar=sidecar, jobs=jobs,
+                                                 vault=service, ctx=ctx),
+                     done)
+
+    def stop(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.status.setText("Stopping after the photo in progress…")
+
+    def _on_finished(self, job, outcome: str) -> None:
+        if outcome == "cancelled" and job.label.startswith("Anonymizing"):
+            self.summary.setText("Stopped. The photos already done are recorded in the report: Anonymize again "
+                                 "with the same key and seed to continue.")
+            self.summary.show()
