@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -16,7 +16,7 @@ import numpy as np
 from . import mask_ops
 from .faces import Face
 from .geometry import Rect, bounding_rect
-from .history import TILE, EditRecorder, History, Patch, tiles_in
+from .history import TILE, EditRecorder, History, Patch, changed_tiles, nonzero_tiles
 from .image_types import ImageMetadata, LoadedImage
 
 Listener = Callable[[str, Optional[Rect]], None]
@@ -129,25 +129,31 @@ class Document:
             rec.touch("mask", region)
             np.maximum(self.mask[region.slices], values[: region.height, : region.width], out=self.mask[region.slices])
 
-    def apply_pixels(self, rect: Rect, pixels: np.ndarray, label: str, clear_mask: bool = True) -> None:
-        """Write an engine's result for `rect` (and clear the mask it filled) as one undo step."""
+    def apply_pixels(self, rect: Rect, pixels: np.ndarray, label: str, clear_mask: bool = True,
+                     changed: Optional[Sequence[Rect]] = None, masked: Optional[Sequence[Rect]] = None) -> None:
+        """Write an engine's result for `rect` (and clear the mask it filled) as one undo step.
+
+        Only the tiles whose pixels change are recorded and written: faces filled across a photo make a rect
+        spanning all of it, of which they change a small part. A worker can find them beforehand
+        (history.changed_tiles for `changed`, history.nonzero_tiles of the mask for `masked`), so that the UI
+        thread, which runs this, only writes them."""
         rect = rect.clip(self.width, self.height)
         if pixels.shape[:2] != (rect.height, rect.width):
             raise ValueError("result size does not match its rectangle")
+        if changed is None:
+            changed = changed_tiles(self.image, rect, pixels)
         with self.edit(label) as rec:
-            # Only the tiles whose pixels change are recorded and written: faces filled across a photo make a
-            # rect spanning all of it, of which they change a small part.
-            for tile in tiles_in(rect, self.width, self.height):
-                part = tile.intersect(rect)
-                new = pixels[part.y0 - rect.y0:part.y1 - rect.y0, part.x0 - rect.x0:part.x1 - rect.x0]
-                if not np.array_equal(self.image[part.slices], new):
-                    rec.touch("image", part)
-                    self.image[part.slices] = new
+            for part in changed:
+                part = part.intersect(rect)
+                if part.empty:
+                    continue
+                rec.touch("image", part)
+                self.image[part.slices] = pixels[part.y0 - rect.y0:part.y1 - rect.y0,
+                                                 part.x0 - rect.x0:part.x1 - rect.x0]
             if clear_mask:
-                masked = bounding_rect(self.mask)
-                if masked is not None:
-                    rec.touch("mask", masked)
-                    self.mask[masked.slices] = 0
+                for part in (nonzero_tiles(self.mask) if masked is None else masked):
+                    rec.touch("mask", part)
+                    self.mask[part.slices] = 0
 
     def _apply_patch(self, patch: Patch, use_after: bool) -> None:
         layer = self._layers()[patch.layer]

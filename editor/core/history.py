@@ -54,6 +54,30 @@ def tiles_in(rect: Rect, width: int, height: int) -> Iterator[Rect]:
             yield Rect(tx * TILE, ty * TILE, min(width, (tx + 1) * TILE), min(height, (ty + 1) * TILE))
 
 
+def changed_tiles(layer: np.ndarray, rect: Rect, pixels: np.ndarray) -> list[Rect]:
+    """The parts of `rect` (one per tile) where `pixels` differ from `layer`. Pure, so a worker thread can run it
+    (editing is blocked meanwhile) and leave the UI thread only the writing of what changed."""
+    h, w = layer.shape[:2]
+    out = []
+    for tile in tiles_in(rect, w, h):
+        part = tile.intersect(rect)
+        new = pixels[part.y0 - rect.y0:part.y1 - rect.y0, part.x0 - rect.x0:part.x1 - rect.x0]
+        if not np.array_equal(layer[part.slices], new):
+            out.append(part)
+    return out
+
+
+def nonzero_tiles(layer: np.ndarray) -> list[Rect]:
+    """The tiles of a mask that hold any nonzero pixel (pure, for workers)."""
+    h, w = layer.shape[:2]
+    ty, tx = -(-h // TILE), -(-w // TILE)
+    padded = np.zeros((ty * TILE, tx * TILE), bool)
+    padded[:h, :w] = layer != 0
+    hits = padded.reshape(ty, TILE, tx, TILE).any(axis=(1, 3))
+    return [Rect(int(x) * TILE, int(y) * TILE, min(w, (int(x) + 1) * TILE), min(h, (int(y) + 1) * TILE))
+            for y, x in zip(*np.nonzero(hits))]
+
+
 class EditRecorder:
     """Collects the 'before' of each tile the first time an edit is about to touch it."""
 

@@ -16,6 +16,7 @@ from editor.core.document import Document
 from editor.core.errors import VeilError
 from editor.core.faces import Face
 from editor.core.geometry import Rect
+from editor.core.history import changed_tiles, nonzero_tiles
 from editor.core.progress import JobContext
 from editor.inpaint.face_model import FaceModel
 from editor.inpaint.registry import DEFAULT_ENGINE, ENGINES, get_engine
@@ -29,6 +30,9 @@ class InpaintResult:
     pixels: np.ndarray
     engine: str
     device: str
+    # Found by the worker, so that applying the result on the UI thread only writes them (see apply_pixels).
+    changed: Optional[list[Rect]] = None        # tiles of `rect` whose pixels change
+    masked: Optional[list[Rect]] = None         # tiles of the mask to clear
 
 
 def available_engines() -> list[tuple[str, str]]:
@@ -48,13 +52,19 @@ def inpaint(image: np.ndarray, mask: np.ndarray, engine_name: str = DEFAULT_ENGI
     engine = get_engine(engine_name)
     if not isinstance(engine, FaceModel):
         rect, pixels = engine.run_region(image, mask, ctx)
-        return InpaintResult(rect, pixels, engine.name, engine.device)
+        return _result(image, mask, rect, pixels, engine.name, engine.device)
     fill = engine.fill(image, mask, ctx, faces)
     used = ([engine.name] if fill.faces_filled else []) + ([engine.fallback] if fill.classical_pixels else [])
-    return InpaintResult(fill.rect, fill.pixels, " + ".join(used), fill.device)
+    return _result(image, mask, fill.rect, fill.pixels, " + ".join(used), fill.device)
+
+
+def _result(image: np.ndarray, mask: np.ndarray, rect: Rect, pixels: np.ndarray, engine: str,
+            device: str) -> InpaintResult:
+    return InpaintResult(rect, pixels, engine, device, changed_tiles(image, rect, pixels), nonzero_tiles(mask))
 
 
 def apply_result(doc: Document, result: InpaintResult) -> None:
     """Write the result into the document as one undo step (on the thread that owns the document)."""
-    doc.apply_pixels(result.rect, result.pixels, f"Inpaint ({result.engine})")
+    doc.apply_pixels(result.rect, result.pixels, f"Inpaint ({result.engine})", changed=result.changed,
+                     masked=result.masked)
     doc.last_device = result.device

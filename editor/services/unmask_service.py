@@ -21,6 +21,7 @@ from editor.core.document import Document
 from editor.core.errors import VeilError
 from editor.core.faces import Face
 from editor.core.geometry import Rect, bounding_rect
+from editor.core.history import changed_tiles
 from editor.core.progress import JobContext
 from editor.inpaint.face_model import FaceHole, FaceModel
 from editor.inpaint.registry import get_engine
@@ -67,6 +68,7 @@ class UnmaskResult:
     pixels: np.ndarray
     engine: str
     device: str
+    changed: Optional[list[Rect]] = None     # tiles of `rect` that change, found by the worker (apply_pixels)
 
     @property
     def masks_removed(self) -> int:
@@ -162,13 +164,14 @@ def find_and_fill_masks(image: np.ndarray, faces: Optional[Sequence[Face]] = Non
                               else f"None of the {len(faces)} faces in this photo wears a face mask that Veil "
                                    "can find.")
     rect, pixels, device = _fill(image, holes, engine, ctx.sub(0.45, 1.0))
-    return UnmaskResult(tuple(outcomes), tuple(holes), rect, pixels, engine, device)
+    return UnmaskResult(tuple(outcomes), tuple(holes), rect, pixels, engine, device,
+                        changed_tiles(image, rect, pixels))
 
 
 def apply_unmask(doc: Document, result: UnmaskResult) -> None:
     """Write the filled faces into the document as one undo step (only the changed tiles are recorded); the
     selection mask is left as it was."""
-    doc.apply_pixels(result.rect, result.pixels, UNDO_LABEL, clear_mask=False)
+    doc.apply_pixels(result.rect, result.pixels, UNDO_LABEL, clear_mask=False, changed=result.changed)
     doc.last_device = result.device
 
 

@@ -191,3 +191,28 @@ def test_add_to_mask_unions_and_clips(doc):
 def test_document_rejects_non_rgb_pixels():
     with pytest.raises(ValueError):
         Document(np.zeros((10, 10), np.uint8))
+
+
+def test_changes_found_by_a_worker_give_the_same_edit_as_apply_pixels_alone():
+    """What a worker finds (changed tiles, masked tiles) makes apply_pixels write and record exactly what it would
+    find itself: two faces far apart in a wide rect touch only their own tiles."""
+    from editor.core.history import changed_tiles, nonzero_tiles
+
+    base = noise_image(3 * TILE + 40, 5 * TILE + 10)
+    rect = Rect(10, 10, 5 * TILE, 3 * TILE + 30)
+    pixels = base[rect.slices].copy()
+    pixels[5:60, 5:60] = 0                                   # a "face" near the top-left corner
+    pixels[-50:-5, -70:-5] = 255                             # and one near the bottom-right
+    docs = [Document(base.copy()), Document(base.copy())]
+    for d in docs:
+        d.mask[20:60, 30:50] = 255
+        d.mask[-30:, -60:-20] = 255
+    changed, masked = changed_tiles(docs[0].image, rect, pixels), nonzero_tiles(docs[0].mask)
+    assert 2 <= len(changed) <= 4 and len(masked) == 2
+    docs[0].apply_pixels(rect, pixels, "Fill", changed=changed, masked=masked)
+    docs[1].apply_pixels(rect, pixels, "Fill")
+    assert np.array_equal(docs[0].image, docs[1].image) and np.array_equal(docs[0].mask, docs[1].mask)
+    assert not docs[0].mask.any()
+    recorded = [sorted((p.layer, p.rect.x0, p.rect.y0) for p in d.history._undo[-1].patches) for d in docs]
+    assert recorded[0] == recorded[1]
+    assert docs[0].undo() == "Fill" and np.array_equal(docs[0].image, base)
