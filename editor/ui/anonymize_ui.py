@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt
 
 from editor.services.anonymize_service import AnonymizeResult
 
-from . import anonymize_icons, dialogs
+from . import dialogs
 from .anonymize_controller import AnonymizeController
 from .anonymize_export_dialog import AnonymizeExportDialog
 from .anonymize_review import AnonymizeReviewPanel
@@ -36,8 +36,6 @@ class AnonymizeUi(QObject):
         window.tabifyDockWidget(window.face_panel, self.review)
         self.review.hide()
 
-        for name in ("anonymize", "add_face"):
-            a[name].setIcon(anonymize_icons.icon(name))
         a.add_face.setIconText("Add Face")
         window.options.tool_group.addAction(a.add_face)     # one tool at a time; its button is in the Faces panel
         a.anonymize.triggered.connect(self.controller.anonymize)

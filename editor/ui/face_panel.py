@@ -88,7 +88,7 @@ class FacePanel(QDockWidget):
         layout.setSpacing(8)
         layout.addWidget(self.summary)
         layout.addWidget(self.stack, 1)
-        for name in ("detect_faces", "add_face", "mask_faces", "anonymize"):
+        for name in ("detect_faces", "add_face", "mask_faces", "remove_face_masks", "anonymize"):
             button = QToolButton()
             button.setDefaultAction(actions[name])
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)

@@ -177,6 +177,37 @@ def _compare(p: QPainter) -> None:
     p.drawLine(QPointF(32, 6), QPointF(32, 58))
 
 
+def _anonymize(p: QPainter) -> None:
+    """A face with swap arrows: the identity is exchanged."""
+    _face(p)
+    _pen(p, ACCENT, 4.5)
+    p.drawLine(QPointF(50, 10), QPointF(58, 18))
+    p.drawLine(QPointF(58, 18), QPointF(50, 26))
+    p.drawLine(QPointF(14, 38), QPointF(6, 46))
+    p.drawLine(QPointF(6, 46), QPointF(14, 54))
+
+
+def _add_face(p: QPainter) -> None:
+    """A face inside a dashed box, with a plus: draw a box around a missed face."""
+    _face(p)
+    p.setPen(QPen(INK, 3.0, Qt.PenStyle.DashLine))
+    p.drawRect(QRectF(8, 6, 48, 50))
+    _pen(p, ACCENT, 5.0)
+    p.drawLine(QPointF(52, 46), QPointF(52, 62))
+    p.drawLine(QPointF(44, 54), QPointF(60, 54))
+
+
+def _remove_face_mask(p: QPainter) -> None:
+    """A face whose lower half is a mask being lifted off."""
+    _face(p)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QBrush(QColor(ACCENT.red(), ACCENT.green(), ACCENT.blue(), 110)))
+    p.drawRoundedRect(QRectF(14, 38, 36, 18), 6, 6)
+    _pen(p, ACCENT, 4.0)
+    p.drawLine(QPointF(14, 44), QPointF(6, 36))
+    p.drawLine(QPointF(50, 44), QPointF(58, 36))
+
+
 _PAINTERS: Dict[str, Painter] = {
     "brush": _brush,
     "eraser": _eraser,
@@ -195,6 +226,9 @@ _PAINTERS: Dict[str, Painter] = {
     "fit": _fit,
     "actual": _actual,
     "compare": _compare,
+    "anonymize": _anonymize,
+    "add_face": _add_face,
+    "remove_face_masks": _remove_face_mask,
 }
 
 

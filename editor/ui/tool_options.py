@@ -59,7 +59,7 @@ class ToolOptionsBar(QToolBar):
 
         self.size_slider = QSlider(Qt.Orientation.Horizontal)
         self.size_slider.setRange(0, SLIDER_STEPS)
-        self.size_slider.setFixedWidth(130)
+        self.size_slider.setFixedWidth(100)
         self.size_spin = QSpinBox()
         self.size_spin.setRange(int(MIN_SIZE), int(MAX_SIZE))
         self.size_spin.setSuffix(" px")
@@ -69,7 +69,7 @@ class ToolOptionsBar(QToolBar):
 
         self.hardness_slider = QSlider(Qt.Orientation.Horizontal)
         self.hardness_slider.setRange(0, 100)
-        self.hardness_slider.setFixedWidth(100)
+        self.hardness_slider.setFixedWidth(80)
         self.hardness_slider.setToolTip("Brush hardness (Shift+[ and Shift+])")
         self.hardness_value = QLabel()
         self.hardness_value.setMinimumWidth(36)
@@ -92,6 +92,10 @@ class ToolOptionsBar(QToolBar):
 
         self.engine_combo = QComboBox()
         self.engine_combo.setToolTip("Inpainting engine used by Fill")
+        # The labels are long ("Face model on faces, FSR elsewhere"): the closed box shows their start, the open
+        # list shows them whole, and the bar still fits a 1400 px window.
+        self.engine_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.engine_combo.setMinimumContentsLength(12)
         for name, label in engines:
             self.engine_combo.addItem(label, name)
         index = self.engine_combo.findData(default_engine)

@@ -101,3 +101,24 @@ def test_every_icon_renders_with_a_disabled_variant(qapp):
             alphas.append(int(argb[3::4].astype(int).sum()))
         assert alphas[0] > 0, f"icon {name} is empty"
         assert alphas[1] < alphas[0], f"icon {name} has no faded disabled state"
+
+
+
+def test_every_tool_bar_command_fits_the_default_window(qtbot, settings, dialog_log):
+    """At the window's default width nothing of the tool bar hides in its overflow menu (Fill did once)."""
+    from editor.ui.app import create_app
+    from editor.ui.main_window import MainWindow
+
+    create_app([])                                   # the theme's paddings and fonts, as the app runs
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    bar = win.options
+    assert win.width() == 1400
+    widgets = [w for w in (bar.widgetForAction(a) for a in bar.actions() if not a.isSeparator()) if w is not None]
+    # The bar lays itself out in the event loop: wait for every widget to show (it never does when one overflows).
+    qtbot.waitUntil(lambda: all(w.isVisible() for w in widgets), timeout=3000)
+    assert bar.fill_button.isVisible() and bar.fill_button.geometry().right() <= bar.width()
+    win.close()
+    win.runner.shutdown()
