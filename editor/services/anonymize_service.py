@@ -18,7 +18,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from editor.anonymize.engine import FAILED, AnonymizeEngine, AnonymizeOptions, FaceOutcome
+from editor.anonymize.engine import ANONYMIZED, FAILED, AnonymizeEngine, AnonymizeOptions, FaceOutcome
 from editor.core.document import Document
 from editor.core.errors import VeilError
 from editor.core.faces import Face
@@ -192,8 +192,12 @@ def export_anonymized(published: np.ndarray, result: AnonymizeResult, out_path: 
                                 "identity); review them, then confirm the export.")
     regions = [SealRegion(o.patch.rect, o.patch.mask, "face") for o in result.outcomes if o.patch.mask.any()]
     vault = vault or VaultService()
-    return vault.seal_image(result.source, alpha, metadata, regions, key=key, out_path=out_path, fill=KEEP,
-                            published=published, sidecar=sidecar, profile="privacy", quality=quality, ctx=ctx)
+    sealed = vault.seal_image(result.source, alpha, metadata, regions, key=key, out_path=out_path, fill=KEEP,
+                              published=published, sidecar=sidecar, profile="privacy", quality=quality, ctx=ctx)
+    # The audit trail (DESIGN.md) names which faces were given a new identity, beside the seal's entry.
+    vault.audit.append("anonymize", file_sha256=sealed.file_sha256, key_id=sealed.key.key_id,
+                       faces=[o.index + 1 for o in result.outcomes if o.status == ANONYMIZED])
+    return sealed
 
 
 # -- batch (the CLI's `veil anonymize`) ------------------------------------------------------------------------------

@@ -72,6 +72,9 @@ def test_recover_after_anonymize_is_bit_exact_on_the_faces(vault, tmp_path, astr
     out = tmp_path / f"anon{suffix}"
     sealed = svc.export_anonymized(result.image, result, out, "test", vault=vault)
     assert sealed.path == out and len(sealed.regions) == 1
+    seal, anonymize = vault.audit.entries()[-2:]
+    assert (seal.action, anonymize.action) == ("seal", "anonymize") and anonymize.faces == [1]
+    assert anonymize.file_sha256 == seal.file_sha256 == sealed.file_sha256
     published = image_io.load_image(out).pixels
     outcome = result.outcomes[0]
     face_pixels = published[outcome.patch.rect.slices][outcome.patch.mask]
