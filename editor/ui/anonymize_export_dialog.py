@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (QCheckBox, QDialogButtonBox, QFormLayout, QFrame,
 
 from editor.core import image_io
 from editor.core.document import Document
-from editor.core.errors import VeilError
 from editor.services.anonymize_service import AnonymizeResult, export_anonymized
 from editor.services.vault_service import SealResult, VaultService
 
@@ -137,15 +136,8 @@ class AnonymizeExportDialog(VaultJobDialog):
             dialogs.show_error(self, "Some faces are flagged or not anonymized: look at them and confirm, or "
                                      "give them a new identity, before exporting.")
             return
-        path = Path(text).expanduser()
-        try:
-            image_io.format_for_path(path)
-        except VeilError as e:
-            dialogs.show_error(self, str(e))
-            return
-        if self.doc.path is not None and path.resolve() == self.doc.path.resolve():
-            dialogs.show_error(self, f"Exporting to {path.name} would overwrite the original photo; choose "
-                                     "another file name.")
+        path = dialogs.export_path(self, text, self.doc.path)
+        if path is None:
             return
         service, doc, result, key = self.service, self.doc, self.result, self.key_id
         sidecar, accept = self.sidecar_check.isChecked(), bool(self.notes)

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QHeaderView, QLineEdit, QMessageBox, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from editor.core.image_io import SAVE_EXTENSIONS
+from editor.core.errors import VeilError
+from editor.core.image_io import SAVE_EXTENSIONS, format_for_path
 
 from .settings import EXPORT_PROFILES, Preferences
 
@@ -30,6 +31,21 @@ def show_error(parent: Optional[QWidget], message: str, details: Optional[str] =
     if details:
         box.setDetailedText(details)
     box.exec()
+
+
+def export_path(parent: Optional[QWidget], text: str, original: Optional[Path]) -> Optional[Path]:
+    """The export file named by `text`, or None after telling the user why it cannot be used (an unknown format,
+    or the open photo itself: an export never overwrites the original)."""
+    path = Path(text.strip()).expanduser()
+    try:
+        format_for_path(path)
+    except VeilError as e:
+        show_error(parent, str(e))
+        return None
+    if original is not None and path.resolve() == original.resolve():
+        show_error(parent, f"Exporting to {path.name} would overwrite the original photo; choose another file name.")
+        return None
+    return path
 
 
 def ask_save_changes(parent: Optional[QWidget], name: str) -> str:

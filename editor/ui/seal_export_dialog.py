@@ -219,15 +219,8 @@ class SealExportDialog(VaultJobDialog):
         text = self.path_edit.text().strip()
         if not text or not self.regions or self.key_id is None:
             return
-        path = Path(text).expanduser()
-        try:
-            image_io.format_for_path(path)
-        except VeilError as e:
-            dialogs.show_error(self, str(e))
-            return
-        if self.doc.path is not None and path.resolve() == self.doc.path.resolve():
-            dialogs.show_error(self, f"Exporting to {path.name} would overwrite the original photo; choose "
-                                     "another file name.")
+        path = dialogs.export_path(self, text, self.doc.path)
+        if path is None:
             return
         service, doc, regions, key = self.service, self.doc, self.regions, self.key_id
         fill, profile = self.fill_combo.currentData(), self.profile_combo.currentData()
