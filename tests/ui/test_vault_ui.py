@@ -325,3 +325,18 @@ def test_seal_export_can_publish_the_edited_pixels_as_they_are(qtbot, service, t
     assert controller.check(result.path) is not None
     restored = recover_with_dialog(qtbot, controller, tmp_path / "restored.png")
     np.testing.assert_array_equal(image_io.load_image(restored).pixels, doc.original)
+
+
+def test_export_never_writes_over_the_open_photo(qtbot, service, tmp_path, dialog_log, window_widget):
+    service.create_key("HR team")
+    doc = edited_doc(tmp_path)
+    image_io.save_image(doc.path, doc.original)
+    before = doc.path.read_bytes()
+    dlg = SealExportDialog(window_widget, service, doc, default_key="HR team")
+    dlg.show()
+    idle(qtbot, dlg)
+    dlg.path_edit.setText(str(doc.path))
+    click(dlg.export_button)
+    assert [message for message, _ in dialog_log.errors] == [
+        "Exporting to photo.png would overwrite the original photo; choose another file name."]
+    assert doc.path.read_bytes() == before and dlg.isVisible()
