@@ -88,7 +88,7 @@ def _touching_rest(mask: np.ndarray, rest: np.ndarray) -> np.ndarray:
 
 class FaceModel(FSRFast):
     name = "face-model"
-    label = "Face model on faces, FSR elsewhere"
+    label = "Face model + FSR"          # the face model on faces, FSR (fast) elsewhere
     fallback = FSRFast.name          # what fills the mask off the faces
 
     def run_region(self, image: np.ndarray, mask: np.ndarray, ctx: Optional[JobContext] = None,

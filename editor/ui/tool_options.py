@@ -91,9 +91,10 @@ class ToolOptionsBar(QToolBar):
         self.addSeparator()
 
         self.engine_combo = QComboBox()
-        self.engine_combo.setToolTip("Inpainting engine used by Fill")
-        # The labels are long ("Face model on faces, FSR elsewhere"): the closed box shows their start, the open
-        # list shows them whole, and the bar still fits a 1400 px window.
+        self.engine_combo.setToolTip("Inpainting engine used by Fill. Face model + FSR: the learned face "
+                                     "inpainter where the mask lies on a face, FSR (fast) elsewhere")
+        # A bounded width keeps the bar within a 1400 px window whatever the engines' labels; the open list shows
+        # them whole.
         self.engine_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.engine_combo.setMinimumContentsLength(12)
         for name, label in engines:
