@@ -9,7 +9,7 @@ For every photo: find the face (Veil's pipeline), anonymize it with seed A and w
 - CPU time per face for one seed (process time: synthesis plus verification, including the original's
   descriptor; detection of the original face is reported apart), with OpenCV limited to 2 threads.
 
-    nice -n 10 .venv/bin/python bench/anonymize_bench.py --faces 600            # the MODEL_CARD table
+    nice -n 5 .venv/bin/python bench/anonymize_bench.py --faces 600 --json OUT.json   # the MODEL_CARD table
     .venv/bin/python bench/anonymize_bench.py --faces 50                          # a quick look
     .venv/bin/python bench/anonymize_bench.py --montage docs/anonymize_montage.png
 

@@ -6,6 +6,7 @@ For each face (deterministic for a given face index and seed):
 - otherwise the bank's identities are tried in the order fixed by (seed, face index), within the face's
   appearance group and never one already given to another face of the photo; each try is verified
   (re-detected, dlib distance >= 0.6 from the original, landmark NME bounded) and the first that passes is kept;
+  retries are rendered with `retry_style` (the new face's own eyes, no grain from the original): stronger;
 - when max_tries identities all fail, the face is obscured with the fallback and flagged "failed", so a face that
   could not be verified never leaves the engine looking anonymized.
 """
@@ -43,6 +44,9 @@ class AnonymizeOptions:
     reshape_budget: float = BUDGET           # mean landmark move given to the new identity's shape
     limits: VerificationLimits = field(default_factory=VerificationLimits)
     style: SynthesisStyle = field(default_factory=SynthesisStyle)
+    # A face the first identity did not anonymize is hard to move away from: its retries give up the original's
+    # eyes and grain (the gaze then follows the new face's eyes) rather than let the face end up pixelated.
+    retry_style: SynthesisStyle = field(default_factory=lambda: SynthesisStyle(keep_eyes=False, grain_sigma=0.0))
 
     def __post_init__(self) -> None:
         if self.fallback not in FALLBACKS:
@@ -109,7 +113,12 @@ class AnonymizeEngine:
                  embedder: Optional[IdentityEmbedder] = None) -> None:
         self.bank = bank or default_bank()
         self.pipeline = pipeline or default_pipeline()
-        self.embedder = embedder or default_embedder()
+        self._embedder = embedder
+
+    @property
+    def embedder(self) -> IdentityEmbedder:
+        """The one given, else the default at the time of the call (in the model host child when isolated)."""
+        return self._embedder or default_embedder()
 
     def anonymize(self, image: np.ndarray, faces: Sequence[Face], seed: int,
                   options: AnonymizeOptions = AnonymizeOptions(), ctx: Optional[JobContext] = None,
@@ -144,19 +153,22 @@ class AnonymizeEngine:
                    else "its landmarks could not be found")
             return self._fallback(image, face, key, seed, options, FALLBACK, None,
                                   (f"{why}: {options.fallback}d instead of given a new identity",))
-        original = self.embedder.embed(image, face.landmarks68)
+        embedder = self.embedder
+        original = embedder.embed(image, face.landmarks68)
         best: Optional[tuple[FacePatch, Verification, int]] = None
         # Each try is checked on a copy of the neighbourhood only (all the detector and recognizer look at),
         # not of the whole photo.
         x, y, w, h = face.box
         around = Rect(int(x - w), int(y - h), int(x + 2 * w) + 1, int(y + 2 * h) + 1).clip(*image.shape[1::-1])
-        for identity in self._candidates(original, face, key, seed, avoid or set())[: options.max_tries]:
-            patch = self._render(image, face, identity, options)
+        candidates = self._candidates(original, face, key, seed, avoid or set())[: options.max_tries]
+        for attempt, identity in enumerate(candidates):
+            style = options.style if attempt == 0 else options.retry_style
+            patch = self._render(image, face, identity, options, style)
             region = patch.rect.union(around)
             work = np.array(image[region.slices], copy=True)
             _paste(work, _moved(patch, -region.x0, -region.y0))
             check = verify_face(work, _shifted(face, (-region.x0, -region.y0)), original, self.pipeline,
-                                self.embedder, options.limits)
+                                embedder, options.limits)
             if best is None or _rank(check, options.limits) > _rank(best[1], options.limits):
                 best = (patch, check, identity)
             if check.passed:
@@ -172,16 +184,17 @@ class AnonymizeEngine:
 
     def _candidates(self, original: np.ndarray, face: Face, key: int, seed: int, avoid: set[int]) -> list[int]:
         group = int(np.argmin([distance(original, c) for c in self.bank.group_centres]))
-        order = self.bank.candidates(face_key(face, key), seed, group)
+        order = self.bank.candidates(face_key(face, key), seed, group, near=original)
         fresh = [i for i in order if i not in avoid]
         return fresh or order          # a crowd larger than the bank shares identities rather than fail
 
-    def _render(self, image: np.ndarray, face: Face, identity: int, options: AnonymizeOptions) -> FacePatch:
+    def _render(self, image: np.ndarray, face: Face, identity: int, options: AnonymizeOptions,
+                style: SynthesisStyle) -> FacePatch:
         bank = self.bank
         target = reshaped_landmarks(face.landmarks68, bank.shape_offsets[identity], bank.points,
                                     options.reshape_budget)
         return synthesize_face(image, face.landmarks68, bank.texture(identity), bank.points, bank.triangles,
-                               bank.ring_triangles, target, options.style)
+                               bank.ring_triangles, target, style)
 
     @staticmethod
     def _fallback(image: np.ndarray, face: Face, key: int, seed: int, options: AnonymizeOptions, status: str,

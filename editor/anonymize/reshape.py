@@ -6,7 +6,9 @@ deviation from the mean shape). That deviation is mapped into the target's pose 
 landmarks on the features where shape carries identity per unit of landmark error (brows, nose, eye placement
 and size; measured against jaw and mouth, which changed dlib's distance least). Eyes move rigidly (shift and
 scale), so an eye's openness (a closed eye, a wink) is kept, and the mouth and jaw do not move at all (expression,
-pose). The move is scaled to a fixed mean error, BUDGET of the inter-ocular distance, and capped per point.
+pose). The move is scaled to a fixed mean error, BUDGET of the inter-ocular distance, but never to more than
+MAX_GAIN times the identity's own deviation, capped per point, and each brow keeps its gap to the eye within
+GAP_LIMIT: an unbounded scaling made caricatures whose stretched eyelids showed as dark smudges.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from .mesh import LEFT_EYE, RIGHT_EYE
 
 BUDGET = 0.035            # mean landmark move over the 68 points, share of the inter-ocular distance
 CAP = 0.15                # no point moves further than this share of the inter-ocular distance
+MAX_GAIN = 3.0            # an identity's shape is exaggerated at most this much
+GAP_LIMIT = 0.12          # the brow-to-eye gap changes by at most this share: a wider one stretches the eyelid's
+                          # shading into a dark smudge, a narrower one squashes the lid
 RESHAPED = slice(17, 48)  # brows 17-26, nose 27-35, eyes 36-47
 
 
@@ -44,6 +49,17 @@ def _rigid_eyes(landmarks: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return out
 
 
+def _limit_brow_gaps(lm: np.ndarray, offsets: np.ndarray) -> None:
+    """Shift each brow's offsets along the face's up direction so its gap to the eye stays within GAP_LIMIT."""
+    up = lm[27] - lm[8]
+    up /= max(float(np.linalg.norm(up)), 1e-6)
+    for brow, eye in ((slice(17, 22), RIGHT_EYE), (slice(22, 27), LEFT_EYE)):
+        gap = float((lm[brow].mean(axis=0) - lm[eye].mean(axis=0)) @ up)
+        new_gap = float(((lm[brow] + offsets[brow]).mean(axis=0) - (lm[eye] + offsets[eye]).mean(axis=0)) @ up)
+        limited = float(np.clip(new_gap, gap * (1 - GAP_LIMIT), gap * (1 + GAP_LIMIT)))
+        offsets[brow] += up * (limited - new_gap)
+
+
 def reshaped_landmarks(landmarks68: np.ndarray, shape_offsets: np.ndarray, bank_points: np.ndarray,
                        budget: float = BUDGET) -> np.ndarray:
     """The target's landmarks with the identity's shape (68 x 2 offsets in the bank frame) mixed in."""
@@ -60,7 +76,8 @@ def reshaped_landmarks(landmarks68: np.ndarray, shape_offsets: np.ndarray, bank_
     mean_move = float(np.linalg.norm(offsets, axis=1).mean()) / iod
     if mean_move < 1e-9:
         return lm.copy()
-    offsets *= budget / mean_move
+    offsets *= min(budget / mean_move, MAX_GAIN)
     length = np.linalg.norm(offsets, axis=1, keepdims=True) / iod
     offsets *= np.minimum(1.0, CAP / np.maximum(length, 1e-12))
+    _limit_brow_gaps(lm, offsets)
     return lm + offsets

@@ -4,17 +4,24 @@ Steps, on a crop around the face at a working resolution (the face at most WORK_
 0. reshape: move the original's brows, nose and eyes to the new identity's shape (`reshape.py`), warping the
    photo itself so the moved features and their surroundings stay continuous;
 1. warp the identity's texture from the bank's mean shape onto the face's mesh (68 landmarks + forehead), so every
-   landmark lands where the original's was (pose, expression, closed eyes follow from the geometry);
-2. re-light: multiply by the ratio of the original's and the new face's low-pass images inside the face, which
-   carries over skin tone, colour cast and shading while the identity's mid frequencies stay;
-3. keep the original's eye openings (iris, sclera: the gaze) and mouth opening (teeth, tongue), feathered;
-4. alpha-blend with an eroded, feathered face mask, so the edge lies on skin and shows no seam.
+   landmark lands where the original's was (pose, expression, closed eyes follow from the geometry), and sharpen
+   it a little (the textures come from small photos);
+2. re-light: multiply by the ratio of the original's local skin colour to the new face's local colour (low-pass
+   over 0.3 eye distances). The original's side counts only its skin (`skin.py`): a fringe, brows or a shadowed
+   socket never darken the new face (they did: dark smudges around the eyes);
+3. colour: the Lab colour coarser than 0.08 eye distances is the original's (skin tone, blush, lip colour),
+   half of the new face's finer colour stays; then the original's fine lightness grain (pores, noise) is laid
+   over the skin, clipped so that no contour of the old face comes back: the new face is as sharp and as noisy
+   as the photo around it;
+4. keep the original's eye openings (iris, sclera: the gaze) and mouth opening (teeth, tongue), feathered;
+5. alpha-blend with an eroded, feathered face mask, outside the features only where the original is skin (hair
+   over the forehead stays), so the edge lies on skin and shows no seam.
 Only the change is brought back to full resolution (upsampled difference), so pixels outside the mask are
-untouched and the photo's own grain stays.
+untouched and the photo's own finer grain stays.
 
-Measured on 60 CelebA validation faces (bench/anonymize_bench.py) and left out: keeping the original's lips
-(dlib matched more faces to their originals) and laying the original's fine grain over the new face (likewise:
--0.02 mean identity distance); a re-lighting low-pass of 0.5 eye distances kept more identity than 0.25.
+Measured on CelebA validation faces (bench/anonymize_bench.py): the grain costs about 0.01 of mean identity
+distance and the colour transfer nothing; keeping the original's lips let dlib match more faces to their
+originals, so the lips are the new face's (in the original's colour).
 """
 
 from __future__ import annotations
@@ -28,18 +35,28 @@ from editor.core.geometry import Rect
 
 from .mesh import (INNER_MOUTH, JAW, LEFT_EYE, RIGHT_EYE, face_outline, fill_polygon, liquify, mesh_points,
                    ring_points, smooth_warp)
+from .skin import skin_probability, to_lab
 
 WORK_SIDE = 256           # longest side of the face outline in the working crop
+THIN_SUPPORT = 0.05       # skin weight below which the face's overall skin colour replaces the local one
+GRAIN_CLIP = 2.5          # the original's grain is soft-clipped at this many robust deviations (edges are not grain)
 
 
 @dataclass(frozen=True)
 class SynthesisStyle:
     """How strongly the new face follows the original (shares of the inter-ocular distance)."""
 
-    light_sigma: float = 0.5      # low-pass of the re-lighting ratio: larger keeps more of the identity's shading
+    light_sigma: float = 0.3      # low-pass of the re-lighting ratio: larger keeps more of the identity's shading
+    grain_sigma: float = 0.03     # the original's grain finer than this is laid over the new face (0: none)
+    sharpen: float = 0.5          # unsharp-mask amount for the new face (its texture is coarser than most photos)
+    colour_sigma: float = 0.08    # the colour (Lab a, b) coarser than this comes from the original: skin tone,
+                                  # blush, lip colour; finer colour detail of the new face is kept at...
+    colour_detail: float = 0.5    # ...this share (its own blotches of make-up or compression would show)
     edge_inset: float = 0.06      # the blend mask's edge lies this far inside the face outline
     edge_feather: float = 0.10    # softness of that edge
     keep_eyes: bool = True        # keep the original eye openings (gaze, iris colour, closed-eye lashes)
+    eye_core: float = 0.7         # share of each eye opening kept (about its centre): the rest, lids and lashes,
+                                  # comes from the new identity
     keep_mouth: bool = True       # keep the original mouth opening (teeth, tongue)
 
 
@@ -64,19 +81,48 @@ def _crop_rect(points: np.ndarray, width: int, height: int) -> Rect:
                 int(np.ceil(hi[0] + pad)), int(np.ceil(hi[1] + pad))).clip(width, height)
 
 
-def relit(new: np.ndarray, original: np.ndarray, support: np.ndarray, sigma: float) -> np.ndarray:
-    """`new` times the ratio of low-pass(original) to low-pass(new), both averaged over `support` only."""
-    weight = _blur(support, sigma)[..., None] + 1e-4
-    low_orig = _blur(original * support[..., None], sigma) / weight
-    low_new = _blur(new * support[..., None], sigma) / weight
+def _skin_mean(x: np.ndarray, support: np.ndarray, sigma: float) -> np.ndarray:
+    """Local mean of `x` over `support` (normalised convolution); where the support is thin (hair, a hand), the
+    mean over the whole support takes over, so an occluder never sets the colour of the skin around it."""
+    weight = _blur(support, sigma)[..., None]
+    total = max(float(support.sum()), 1e-6)
+    overall = (x * support[..., None]).sum(axis=(0, 1)) / total
+    return (_blur(x * support[..., None], sigma) + THIN_SUPPORT * overall) / (weight + THIN_SUPPORT)
+
+
+def relit(new: np.ndarray, original: np.ndarray, support: np.ndarray, sigma: float,
+          new_support: np.ndarray | None = None) -> np.ndarray:
+    """`new` times the ratio of the original's and the new face's local skin colour (low-pass over `support`,
+    and over `new_support` for the new face when given): skin tone, colour cast and shading carry over."""
+    low_orig = _skin_mean(original, support, sigma)
+    low_new = _skin_mean(new, support if new_support is None else new_support, sigma)
     return new * np.clip((low_orig + 2.0) / (low_new + 2.0), 0.25, 4.0)
+
+
+def _original_colour(new: np.ndarray, work: np.ndarray, sigma: float, detail: float) -> np.ndarray:
+    """`new` with its lightness, and the colour of `work` (plus `detail` of the new face's fine colour)."""
+    lab_new, lab_orig = to_lab(new), to_lab(work)
+    ab_new = lab_new[..., 1:]
+    lab_new[..., 1:] = _blur(lab_orig[..., 1:], sigma) + detail * (ab_new - _blur(ab_new, sigma))
+    return cv2.cvtColor(lab_new, cv2.COLOR_LAB2RGB) * 255.0
+
+
+def _grain(work: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
+    """The original's fine grain (pores, noise, film grain) where it is skin, with strong edges clipped off, so
+    the new face is as sharp as the photo around it without carrying over the old face's contours."""
+    fine = (work - _blur(work, sigma)).mean(axis=2)     # lightness only: clipped colour grain shows as specks
+    inside = weight > 0.5
+    spread = float(np.median(np.abs(fine[inside]))) * 1.4826 if inside.any() else 0.0
+    limit = max(GRAIN_CLIP * spread, 0.5)
+    return (limit * np.tanh(fine / limit) * weight)[..., None]
 
 
 def _kept_openings(shape: tuple[int, int], pts: np.ndarray, iod: float, style: SynthesisStyle) -> np.ndarray:
     keep = np.zeros(shape, np.float32)
     if style.keep_eyes:
         for eye in (RIGHT_EYE, LEFT_EYE):
-            keep = np.maximum(keep, fill_polygon(shape, pts[eye]))
+            centre = pts[eye].mean(axis=0)
+            keep = np.maximum(keep, fill_polygon(shape, centre + style.eye_core * (pts[eye] - centre)))
     if style.keep_mouth:
         keep = np.maximum(keep, fill_polygon(shape, pts[INNER_MOUTH]))
     if keep.any():
@@ -84,15 +130,25 @@ def _kept_openings(shape: tuple[int, int], pts: np.ndarray, iod: float, style: S
     return keep
 
 
-def _blend_mask(shape: tuple[int, int], pts: np.ndarray, iod: float, style: SynthesisStyle) -> np.ndarray:
-    """1 on the inner face, falling to 0 before the outline (jaw, and the upper forehead fades out)."""
+FEATURES = slice(17, 68)   # brows, nose, eyes, mouth: always replaced, whatever covers them
+
+
+def _blend_mask(shape: tuple[int, int], pts: np.ndarray, iod: float, style: SynthesisStyle,
+                skin: np.ndarray) -> np.ndarray:
+    """1 on the inner face, falling to 0 before the outline (jaw, and the upper forehead fades out); outside the
+    features only where the original is skin, so a fringe, a beard or a hand over the cheek stays as it was."""
     lower_forehead = pts[68:78]
     core = fill_polygon(shape, cv2.convexHull(np.concatenate([pts[JAW], lower_forehead]).astype(np.float32))
                         .reshape(-1, 2))
     inset = max(1, int(round(style.edge_inset * iod)))
     core = cv2.erode(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * inset + 1, 2 * inset + 1)))
-    outer = fill_polygon(shape, face_outline(pts))
-    return _blur(core, max(0.8, style.edge_feather * iod)) * outer
+    # Fades to exactly 0 at the outline (the blurred core alone still reached ~0.1 there: a faint seam).
+    inside = cv2.distanceTransform((fill_polygon(shape, face_outline(pts)) > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    outer = np.clip(inside / max(1.0, 0.5 * style.edge_feather * iod), 0.0, 1.0)
+    features = fill_polygon(shape, cv2.convexHull(pts[FEATURES].astype(np.float32)).reshape(-1, 2))
+    features = _blur(features, max(0.8, 0.08 * iod))
+    visible = features + (1.0 - features) * _blur(skin, max(0.6, 0.03 * iod))
+    return _blur(core, max(0.8, style.edge_feather * iod)) * outer * visible
 
 
 def synthesize_face(image: np.ndarray, landmarks68: np.ndarray, texture: np.ndarray, bank_points: np.ndarray,
@@ -124,11 +180,19 @@ def synthesize_face(image: np.ndarray, landmarks68: np.ndarray, texture: np.ndar
     coverage = fill_polygon(shape, face_outline(pts))
     iod = float(np.linalg.norm(pts[RIGHT_EYE].mean(axis=0) - pts[LEFT_EYE].mean(axis=0)))
     keep = _kept_openings(shape, pts, iod, style)
-    # The openings are left out of the lighting estimate: a dark open mouth or eye would bleed into the skin.
-    new = relit(new, work, coverage * (1.0 - keep), max(1.0, style.light_sigma * iod))
+    if style.sharpen > 0:
+        new = new + style.sharpen * (new - _blur(new, max(0.6, 0.04 * iod)))
+    skin = skin_probability(to_lab(work), pts)
+    # Only the original's skin sets the lighting (its openings, brows, hair and shadows would bleed into it); the
+    # new face's low-pass takes all of it, so its own shading at that scale is evened out to the original's.
+    free = coverage * (1.0 - keep)
+    new = relit(new, work, free * skin, max(1.0, style.light_sigma * iod), free)
+    new = _original_colour(new, work, max(0.6, style.colour_sigma * iod), style.colour_detail)
+    if style.grain_sigma > 0:
+        new = new + _grain(work, free * skin, max(0.6, style.grain_sigma * iod))
     keep = keep[..., None]
     new = keep * work + (1.0 - keep) * new
-    alpha = (_blend_mask(shape, pts, iod, style) * coverage)[..., None]
+    alpha = (_blend_mask(shape, pts, iod, style, skin) * coverage)[..., None]
     delta = alpha * new + (1.0 - alpha) * work - original
     changed = np.abs(delta).max(axis=2) > 0
     if scale < 1.0:

@@ -142,8 +142,8 @@ class Sources:
         self.triangles = delaunay(self.points)
         self.ring_triangles = delaunay(np.concatenate([self.points, ring_points(self.points)]))
         self.coverage = fill_polygon((FRAME, FRAME), face_outline(self.points))
-        textures = {i: warp_to_mesh(load_image(data / faces["paths"][i]).pixels, mesh_points(faces["lm"][i]),
-                                    self.points, self.triangles, (FRAME, FRAME))[0] for i in chosen}
+        textures = {i: self.warped(load_image(data / faces["paths"][i]).pixels, mesh_points(faces["lm"][i]))
+                    for i in chosen}
         self.mean_texture = np.mean([textures[i] for i in chosen], axis=0)
         textures = {i: self.cleaned(t) for i, t in textures.items()}
         # Occlusions (hands, hair over the eyes, glasses, piercings, open mouths, text) show as a large residual
@@ -170,6 +170,13 @@ class Sources:
         print(f"sources: {len(self.textures)} photos of {len(self.by_person)} people "
               f"(of {len(chosen)} frontal ones)", flush=True)
 
+
+    def warped(self, rgb: np.ndarray, mesh: np.ndarray) -> np.ndarray:
+        """A photo warped into the frame, with the pixels no triangle covers (at outline vertices) filled in:
+        left black, they became dark specks along every identity's jaw."""
+        texture, covered = warp_to_mesh(rgb, mesh, self.points, self.triangles, (FRAME, FRAME))
+        holes = ((self.coverage > 0) & (covered == 0)).astype(np.uint8)
+        return cv2.inpaint(np.round(texture).astype(np.uint8), holes, 3, cv2.INPAINT_TELEA).astype(np.float64)
 
     def blemish(self, texture: np.ndarray, region: np.ndarray) -> float:
         """The worst local difference from the mean face inside `region` (a patch of hair over an eye, a glasses
@@ -304,7 +311,21 @@ def pick_diverse(pair: np.ndarray, count: int) -> list[int]:
 
 
 # -- output ---------------------------------------------------------------------------------------------------------
-def write_bank(out: Path, picked: list[dict], src: Sources, centres: np.ndarray) -> Path:
+def texture_descriptors(jpeg: np.ndarray, offsets: np.ndarray, points: np.ndarray, embedder) -> np.ndarray:
+    """Each identity as the engine decodes it, rendered on grey at the mean shape, embedded (N x 128): the engine
+    retries a face with the identities farthest from it first."""
+    mesh = np.asarray(points, np.float64)
+    cover = fill_polygon((FRAME, FRAME), face_outline(mesh))[..., None]
+    out = []
+    for k in range(len(offsets) - 1):
+        bgr = cv2.imdecode(jpeg[offsets[k]: offsets[k + 1]], cv2.IMREAD_COLOR)
+        texture = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32)
+        grey = np.clip(cover * texture + (1 - cover) * 128.0, 0, 255).astype(np.uint8)
+        out.append(embedder.embed(grey, mesh[:68]))
+    return np.array(out, np.float32)
+
+
+def write_bank(out: Path, picked: list[dict], src: Sources, centres: np.ndarray, embedder) -> Path:
     """`picked` is in tour order (each group's identities consecutive), so the tour is simply 0..N-1."""
     blobs = []
     for c in picked:
@@ -312,13 +333,15 @@ def write_bank(out: Path, picked: list[dict], src: Sources, centres: np.ndarray)
                                [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         blobs.append(buf.ravel())
     offsets = np.concatenate([[0], np.cumsum([len(b) for b in blobs])]).astype(np.int64)
+    jpeg = np.concatenate(blobs).astype(np.uint8)
     path = out / "identities.npz"
     np.savez_compressed(
-        path, ids=np.array([c["id"] for c in picked]), jpeg=np.concatenate(blobs).astype(np.uint8), offsets=offsets,
+        path, ids=np.array([c["id"] for c in picked]), jpeg=jpeg, offsets=offsets,
         points=src.points.astype(np.float32), triangles=src.triangles, ring_triangles=src.ring_triangles,
         shape_offsets=np.array([c["offsets"] for c in picked], np.float32),
         groups=np.array([c["group"] for c in picked], np.int32), group_centres=centres,
         tour=np.arange(len(picked)),
+        descriptors=texture_descriptors(jpeg, offsets, src.points.astype(np.float32), embedder),
     )
     return path
 
@@ -384,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     for k, c in enumerate(picked):
         c["id"] = f"veil-{k:03d}"
     args.out.mkdir(parents=True, exist_ok=True)
-    bank = write_bank(args.out, picked, src, centres)
+    bank = write_bank(args.out, picked, src, centres, embedder)
     within = np.array(within)
     record = {
         "bank": bank.name,

@@ -60,3 +60,23 @@ def test_seeds_give_distinct_identities_in_a_fixed_order():
     assert bank.candidates("0:1:2:3:4", 5, 0) != bank.candidates("1:9:9:3:4", 5, 0)
     order = bank.candidates("0:1:2:3:4", 5, 0)
     assert sorted(order) == list(range(len(bank)))
+
+
+def test_retries_stay_apart_between_neighbouring_seeds_and_go_far_from_the_face():
+    bank = default_bank()
+    face = bank.descriptors[0] + 0.01              # a face that looks like identity 0
+    group = int(bank.groups[0])
+    tries = {seed: bank.candidates("0:1:2:3:4", seed, group, near=face)[:3] for seed in range(4)}
+    for seed, order in tries.items():
+        # The first choice is the seed's own, with or without the face's descriptor.
+        assert order[0] == bank.candidates("0:1:2:3:4", seed, group)[0]
+        assert all(bank.groups[i] == group for i in order)
+    for seed in range(3):
+        assert not set(tries[seed]) & set(tries[seed + 1]), "neighbouring seeds retried onto one identity"
+    # Retries go to the identities farthest from the face first.
+    for order in tries.values():
+        gaps = [float(np.linalg.norm(bank.descriptors[i] - face)) for i in order[1:]]
+        assert gaps == sorted(gaps, reverse=True)
+    same_group = [i for i in range(len(bank)) if bank.groups[i] == group]
+    retried = [float(np.linalg.norm(bank.descriptors[i] - face)) for o in tries.values() for i in o[1:]]
+    assert np.mean(retried) > np.mean([np.linalg.norm(bank.descriptors[i] - face) for i in same_group])

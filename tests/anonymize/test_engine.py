@@ -137,3 +137,32 @@ def test_two_faces_in_one_photo_get_different_identities(engine, astronaut):
     out, outcomes = engine.anonymize(pair, faces, seed=5)
     assert [o.status for o in outcomes] == [ANONYMIZED, ANONYMIZED]
     assert outcomes[0].identity != outcomes[1].identity
+
+
+def _lightness(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float64)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_new_face_is_as_sharp_as_the_photo_and_has_no_seam(engine, astronaut, astronaut_face, seed):
+    out, (outcome,) = engine.anonymize(astronaut, [astronaut_face], seed=seed)
+    lm = astronaut_face.landmarks68
+    inner = fill_polygon(astronaut.shape[:2], cv2.convexHull(lm[17:68].astype(np.float32)).reshape(-1, 2)) > 0.5
+
+    def detail(image: np.ndarray) -> float:
+        return float(np.abs(cv2.Laplacian(_lightness(image), cv2.CV_64F))[inner].mean())
+
+    # Neither waxy (a blurred texture) nor harsher than the photo: fine detail within 30% of the original's.
+    assert 0.7 < detail(out) / detail(astronaut) < 1.3
+    # The new pixels fade into the photo: along the changed region's outer border they barely differ from it
+    # (holes inside, the kept mouth and eyes, are the original's pixels next to new ones, not a seam).
+    changed = np.zeros(astronaut.shape[:2], np.uint8)
+    changed[outcome.patch.rect.slices] = outcome.patch.mask
+    contours, _ = cv2.findContours(changed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    changed = cv2.drawContours(np.zeros_like(changed), contours, -1, 1, cv2.FILLED)
+    border = (cv2.dilate(changed, np.ones((3, 3), np.uint8)) - cv2.erode(changed, np.ones((5, 5), np.uint8))) > 0
+    # A seam shows on smooth skin; where the border crosses an edge of the photo (a fringe) it cannot be seen.
+    light = _lightness(astronaut)
+    smooth = np.hypot(cv2.Sobel(light, cv2.CV_64F, 1, 0), cv2.Sobel(light, cv2.CV_64F, 0, 1)) < 40
+    step = np.abs(out.astype(np.float64) - astronaut.astype(np.float64)).max(axis=2)[border & smooth]
+    assert len(step) > 200 and step.mean() < 3 and np.percentile(step, 95) < 15
