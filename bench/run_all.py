@@ -30,7 +30,7 @@ from report import (NOT_BUILT, Row, load_average, machine, markdown, mib, ms, ra
                     run_child, secs, verdict)
 from scenarios import FLOW_SERVICES, flow_service  # noqa: E402
 
-from editor.inpaint.registry import DEFAULT_ENGINE  # noqa: E402
+from editor.services.inpainting import FACE_AWARE_ENGINE  # noqa: E402
 
 QUICK_SIZES = {"12 MP": (400, 300), "50 MP": (1280, 960)}
 FACE_COUNTS = (1, 8)
@@ -194,7 +194,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     rows += detection_rows(args.data, 3 if quick else 200)
     progress("detection baselines")
     with tempfile.TemporaryDirectory(prefix="veil-bench-") as tmp:
-        rows += e2e_rows(sizes, scenario_repeats, QUICK_ENGINE if quick else DEFAULT_ENGINE, Path(tmp))
+        rows += e2e_rows(sizes, scenario_repeats, QUICK_ENGINE if quick else FACE_AWARE_ENGINE, Path(tmp))
         progress("end to end")
         rows += open_rows(sizes, scenario_repeats, Path(tmp))
         progress("big photos")

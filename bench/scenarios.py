@@ -32,7 +32,7 @@ from editor.core.document import Document  # noqa: E402
 from editor.core.errors import ModelError  # noqa: E402
 from editor.services.documents import export_document, open_document  # noqa: E402
 from editor.services.faces import detect_faces, mask_selected_faces  # noqa: E402
-from editor.services.inpainting import DEFAULT_ENGINE, apply_result, inpaint  # noqa: E402
+from editor.services.inpainting import FACE_AWARE_ENGINE, apply_result, inpaint  # noqa: E402
 
 
 def _service(name: str):
@@ -85,10 +85,10 @@ def _since(start: float) -> float:
     return time.perf_counter() - start
 
 
-def run_e2e(photo: Path, flow: str, repeats: int, engine: str = DEFAULT_ENGINE) -> dict:
+def run_e2e(photo: Path, flow: str, repeats: int, engine: str = FACE_AWARE_ENGINE) -> dict:
     def fill_faces(doc: Document) -> None:
         mask_selected_faces(doc)
-        apply_result(doc, inpaint(doc.image, doc.mask, engine))
+        apply_result(doc, inpaint(doc.image, doc.mask, engine, faces=doc.faces))   # as the window fills
 
     step = fill_faces if flow == "inpaint" else flow_service(flow)
     if step is None:
@@ -152,7 +152,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("scenario", choices=("e2e", "open"))
     parser.add_argument("--photo", type=Path, required=True)
     parser.add_argument("--flow", choices=("inpaint", *FLOW_SERVICES), default="inpaint")
-    parser.add_argument("--engine", default=DEFAULT_ENGINE, help="inpainting engine of the inpaint flow")
+    parser.add_argument("--engine", default=FACE_AWARE_ENGINE, help="inpainting engine of the inpaint flow")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, required=True, help="where to write the JSON result")
     args = parser.parse_args(argv)
