@@ -9,10 +9,17 @@ same-person threshold). The record lists every source photo and every distance. 
 host faces with the real engine, and the bank is chosen greedily so that identities stay far apart from each other
 on those hosts (two seeds should give two different people).
 
+`--refine` then re-checks a built bank (in --out): identities whose texture fails an objective check (glare or a
+seam beside the mouth, speckled brows: `texture_flaws`) are dropped, every other identity is rendered on
+TOUR_HOSTS training faces per group, and each group's tour is re-ordered so that neighbours are >= 0.6 apart on
+the most faces, dropping identities that look like many others while that helps (`pruned_tour`). The record
+keeps every score and the reason for every drop.
+
 Validation identities (models/training/split.json) are never used, so the benchmark measures unseen people.
 The textures derive from CelebA (non-commercial research only): the bank inherits that condition.
 
     nice -n 10 .venv/bin/python -m models.training.build_identities --cache /tmp/veil-celeba-faces.npz
+    nice -n 10 .venv/bin/python -m models.training.build_identities --cache /tmp/veil-celeba-faces.npz --refine
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from editor.anonymize.bank import LANES
 from editor.anonymize.identity import SAME_PERSON, default_embedder, distance
 from editor.anonymize.mesh import face_outline, fill_polygon, mesh_points, ring_points, warp_to_mesh
 from editor.anonymize.reshape import reshaped_landmarks, similarity
@@ -267,9 +275,10 @@ def host_pair_distances(host_embs: np.ndarray) -> np.ndarray:
                     for h in range(host_embs.shape[1])], axis=0)
 
 
-def far_tour(pair: np.ndarray) -> list[int]:
+def far_tour(pair: np.ndarray, mean_first: bool = False) -> list[int]:
     """A cyclic order whose neighbours are far apart: greedy farthest-next from every start, then 2-opt moves
-    that raise the closest neighbour pair; the tour whose closest neighbours are farthest apart wins."""
+    that raise the closest neighbour pair (with `mean_first`, the mean over the neighbours, then the closest);
+    the best tour wins."""
     n = len(pair)
 
     def edges(order: list[int]) -> np.ndarray:
@@ -277,7 +286,7 @@ def far_tour(pair: np.ndarray) -> list[int]:
 
     def score(order: list[int]) -> tuple[float, float]:
         e = edges(order)
-        return float(e.min()), float(e.mean())
+        return (float(e.mean()), float(e.min())) if mean_first else (float(e.min()), float(e.mean()))
 
     best = None
     for start in range(n):
@@ -325,10 +334,13 @@ def texture_descriptors(jpeg: np.ndarray, offsets: np.ndarray, points: np.ndarra
     return np.array(out, np.float32)
 
 
-def write_bank(out: Path, picked: list[dict], src: Sources, centres: np.ndarray, embedder) -> Path:
-    """`picked` is in tour order (each group's identities consecutive), so the tour is simply 0..N-1."""
-    blobs = []
-    for c in picked:
+def write_bank(out: Path, picked: list[dict], src, centres: np.ndarray, embedder,
+               jpeg: list[np.ndarray] | None = None) -> Path:
+    """`picked` is in tour order (each group's identities consecutive), so the tour is simply 0..N-1. `src` gives
+    the frame's mesh (Sources, or a bank); `jpeg`, when given, are the textures already encoded (kept as they are:
+    a second encoding would blur them)."""
+    blobs = list(jpeg) if jpeg is not None else []
+    for c in picked if jpeg is None else []:
         ok, buf = cv2.imencode(".jpg", cv2.cvtColor(np.round(c["texture"]).astype(np.uint8), cv2.COLOR_RGB2BGR),
                                [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         blobs.append(buf.ravel())
@@ -346,6 +358,169 @@ def write_bank(out: Path, picked: list[dict], src: Sources, centres: np.ndarray,
     return path
 
 
+# -- refining a built bank: texture checks and a tour measured on many hosts ----------------------------------------
+GLARE_LIMIT = 0.25             # share of the skin beside the mouth much brighter than the skin around it
+SPECKLE_LIMIT = 0.8            # brow detail finer than a hair band, relative to the brows' own contrast
+TOUR_HOSTS = 48                # training faces per group the identities are rendered on to order the tour
+TOUR_APART = 0.85              # a group's tour neighbours should be >= 0.6 apart on this share of the hosts...
+MIN_GROUP = 15                 # ...and identities close to many others are dropped for it, down to this many
+
+
+def _region(points: np.ndarray, idx, scale: float, dy: float = 0.0) -> np.ndarray:
+    p = points[list(idx)].astype(np.float64)
+    c = p.mean(axis=0)
+    q = c + (p - c) * scale
+    q[:, 1] += dy
+    return fill_polygon((FRAME, FRAME), cv2.convexHull(q.astype(np.float32)).reshape(-1, 2)) > 0
+
+
+def texture_flaws(texture: np.ndarray, points: np.ndarray) -> dict[str, float]:
+    """Two objective checks of a texture's look (RGB, bank frame; both flag what a person saw on the montage):
+    - glare: a source's specular streak or a collage seam beside the mouth, as the share of the cheek band
+      beside the mouth that is > 10 Lab-L units brighter than the skin around it (normalised blur over the
+      skin only, so the dark features do not pull the reference down);
+    - brow_speckle: speckled or jagged brows (bright and dark hairs at the pixel scale, a double brow), as the
+      ratio of the lightness detail finer than 1.5 px to the detail between 1.5 and 5 px in a band over the
+      brows: a clean brow is a smooth dark band, a speckled one is all fine detail."""
+    iod = float(np.linalg.norm(points[36:42].mean(axis=0) - points[42:48].mean(axis=0)))
+    mouth = _region(points, range(48, 60), 1.15)
+    features = (_region(points, range(17, 22), 1.5, 1) | _region(points, range(22, 27), 1.5, 1)
+                | _region(points, range(36, 42), 1.6) | _region(points, range(42, 48), 1.6) | mouth)
+    inner = cv2.erode((fill_polygon((FRAME, FRAME), cv2.convexHull(points[:27].astype(np.float32)).reshape(-1, 2))
+                       > 0).astype(np.uint8), np.ones((15, 15), np.uint8)) > 0
+    skin = inner & ~(cv2.dilate(features.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0)
+    beside = (_region(points, range(48, 60), 1.9, -3) & ~_region(points, range(27, 36), 1.3)
+              & ~(cv2.dilate(mouth.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0))
+    band = ((_region(points, range(17, 22), 1.3, 2) | _region(points, range(22, 27), 1.3, 2))
+            & ~_region(points, range(36, 42), 2.2, -2) & ~_region(points, range(42, 48), 2.2, -2))
+    lum = cv2.cvtColor(np.clip(texture, 0, 255).astype(np.uint8), cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
+    m = skin.astype(np.float32)
+    base = cv2.GaussianBlur(lum * m, (0, 0), iod / 3) / np.maximum(cv2.GaussianBlur(m, (0, 0), iod / 3), 1e-3)
+    fine = lum - cv2.GaussianBlur(lum, (0, 0), 1.5)
+    mid = cv2.GaussianBlur(lum, (0, 0), 1.5) - cv2.GaussianBlur(lum, (0, 0), 5)
+    return {"glare": round(float(np.mean((lum - base)[beside] > 10)), 4),
+            "brow_speckle": round(float(np.std(fine[band]) / max(float(np.std(mid[band])), 1e-3)), 4)}
+
+
+def flaw_reasons(flaws: dict[str, float]) -> list[str]:
+    reasons = []
+    if flaws["glare"] > GLARE_LIMIT:
+        reasons.append(f"glare or seam beside the mouth ({flaws['glare']:.2f} of the band > {GLARE_LIMIT})")
+    if flaws["brow_speckle"] > SPECKLE_LIMIT:
+        reasons.append(f"speckled brows (fine/mid detail {flaws['brow_speckle']:.2f} > {SPECKLE_LIMIT})")
+    return reasons
+
+
+def training_hosts(data: Path, faces: dict, centres: np.ndarray, per_group: int, seed: int) -> list[list[tuple]]:
+    """`per_group` photos of different training people per appearance group (any pose, as the photos to be
+    anonymized come), as (RGB, 68 landmarks)."""
+    rng = np.random.default_rng(seed)
+    person = [p.split("/")[0] for p in faces["paths"]]
+    hosts: list[list[tuple]] = [[], []]
+    seen: set[str] = set()
+    for i in rng.permutation(len(person)):
+        group = int(np.argmin([distance(faces["emb"][i], c) for c in centres]))
+        if person[i] in seen or len(hosts[group]) >= per_group:
+            continue
+        seen.add(person[i])
+        hosts[group].append((load_image(data / faces["paths"][i]).pixels, faces["lm"][i].astype(np.float64)))
+    return hosts
+
+
+def rendered_apart(bank, members: list[int], hosts: list[tuple], embedder, style) -> np.ndarray:
+    """M x M: on what share of the hosts two identities, each rendered by the engine's path, are >= 0.6 apart."""
+    embs = np.zeros((len(members), len(hosts), 128), np.float32)
+    for h, (rgb, lm) in enumerate(hosts):
+        for m, k in enumerate(members):
+            target = reshaped_landmarks(lm, bank.shape_offsets[k], bank.points)
+            patch = synthesize_face(rgb, lm, bank.texture(k), bank.points, bank.triangles, bank.ring_triangles,
+                                    target, style)
+            img = rgb.copy()
+            img[patch.rect.slices][patch.mask] = patch.pixels[patch.mask]
+            embs[m, h] = embedder.embed(img, target)
+    apart = np.linalg.norm(embs[:, None] - embs[None], axis=3) >= SAME_PERSON
+    return apart.mean(axis=2)
+
+
+def pruned_tour(apart: np.ndarray, target: float, min_size: int) -> tuple[list[int], list[tuple[int, float, float]]]:
+    """The best tour (neighbours apart on the most hosts) after dropping, one at a time, the identity whose removal
+    raises the tour's share the most, while it is under `target` and more than `min_size` remain, and until the
+    count is a multiple of LANES (else neighbouring seeds' retry lanes overlap): an identity that looks like
+    many others on real faces forces close neighbours onto the tour. Returns the tour (indices into `apart`)
+    and the drops as (index, share before, share after)."""
+    def best(idx: list[int]) -> tuple[float, list[int]]:
+        sub = apart[np.ix_(idx, idx)]
+        order = far_tour(sub, mean_first=True)
+        return float(sub[order, order[1:] + order[:1]].mean()), [idx[i] for i in order]
+
+    idx = list(range(len(apart)))
+    share, order = best(idx)
+    drops = []
+    while (share < target and len(idx) > min_size) or len(idx) % LANES:
+        gains = {r: best([i for i in idx if i != r]) for r in idx}
+        r = max(gains, key=lambda k: gains[k][0])
+        drops.append((r, share, gains[r][0]))
+        idx.remove(r)
+        share, order = gains[r]
+    return order, drops
+
+
+def refine(args: argparse.Namespace, faces: dict) -> int:
+    """Drop the identities of --out's bank whose texture is flawed, re-order each group's tour on renders over
+    TOUR_HOSTS training faces (neighbours apart on the most hosts), and write the bank and its record."""
+    from editor.anonymize.bank import read_bank
+    from editor.anonymize.synthesis import SynthesisStyle
+
+    bank = read_bank(args.out / "identities.npz")
+    record = json.loads((args.out / "build_record.json").read_text())
+    by_id = {r["id"]: r for r in record["identities"]}
+    flaws = [texture_flaws(bank.texture(k), bank.points) for k in range(len(bank))]
+    keep = [k for k in range(len(bank)) if not flaw_reasons(flaws[k])]
+    hosts = training_hosts(args.data, faces, bank.group_centres, args.tour_hosts, args.seed)
+    embedder = default_embedder()
+    tour, neighbours = [], []
+    dropped = [{"id": bank.ids[k], "group": int(bank.groups[k]), "reasons": flaw_reasons(flaws[k])}
+               for k in range(len(bank)) if k not in keep]
+    for group in (0, 1):
+        members = [k for k in keep if bank.groups[k] == group]
+        apart = rendered_apart(bank, members, hosts[group], embedder, SynthesisStyle())
+        order, hubs = pruned_tour(apart, args.tour_apart, MIN_GROUP)
+        for i, before, after in hubs:
+            dropped.append({"id": bank.ids[members[i]], "group": group, "reasons": [
+                f"close to many identities of its group once rendered: without it the tour neighbours are >= 0.6 "
+                f"apart on {after:.3f} of the hosts instead of {before:.3f}"]})
+        tour += [members[i] for i in order]
+        shares = [float(apart[a, b]) for a, b in zip(order, order[1:] + order[:1])]
+        neighbours.append({"group": group, "identities": len(order), "min": round(min(shares), 4),
+                           "mean": round(float(np.mean(shares)), 4)})
+        print(f"group {group}: {len(order)} identities, tour neighbours apart on {np.mean(shares):.3f} "
+              f"of the hosts", flush=True)
+    # The file lists identities in tour order, so the tour is 0..N-1 again.
+    picked = [{"id": bank.ids[k], "group": int(bank.groups[k]), "offsets": bank.shape_offsets[k],
+               "texture": bank.texture(k)} for k in tour]
+    write_bank(args.out, picked, bank, bank.group_centres, embedder, jpeg=[_jpeg_of(bank, k) for k in tour])
+    path = args.out / "identities.npz"
+    record.update(
+        bank_sha256=hashlib.sha256(path.read_bytes()).hexdigest(), shipped=len(tour),
+        refined_with="python -m models.training.build_identities --refine " + " ".join(
+            a for a in (sys.argv[1:] if args.argv is None else args.argv) if a != "--refine"),
+        texture_checks={"glare_limit": GLARE_LIMIT, "brow_speckle_limit": SPECKLE_LIMIT,
+                        "scores": {bank.ids[k]: flaws[k] for k in range(len(bank))}},
+        dropped=dropped,
+        tour_on_training_hosts={"hosts_per_group": args.tour_hosts, "threshold": SAME_PERSON,
+                                "target": args.tour_apart, "min_group": MIN_GROUP,
+                                "neighbours_apart_share": neighbours},
+        identities=[by_id[bank.ids[k]] for k in tour],
+    )
+    (args.out / "build_record.json").write_text(json.dumps(record, indent=1) + "\n")
+    print(f"wrote {path}: {len(tour)} identities ({len(bank) - len(tour)} dropped)")
+    return 0
+
+
+def _jpeg_of(bank, k: int) -> np.ndarray:
+    return bank.jpeg[bank.offsets[k]: bank.offsets[k + 1]]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "celeba")
@@ -357,13 +532,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hosts", type=int, default=6, help="faces the candidates are rendered on to compare them")
     ap.add_argument("--per-person", type=int, default=3, help="source photos kept per person")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--refine", action="store_true",
+                    help="only refine --out's built bank: drop flawed textures, re-order the tour on many hosts")
+    ap.add_argument("--tour-hosts", type=int, default=TOUR_HOSTS, help="training faces per group for --refine")
+    ap.add_argument("--tour-apart", type=float, default=TOUR_APART,
+                    help="--refine drops identities close to many others until the tour reaches this (0: none)")
     args = ap.parse_args(argv)
+    args.argv = argv
 
     validation = set(json.loads(args.split.read_text())["validation_identities"])
     identities = sorted(p.name for p in args.data.glob("celeb_*") if p.is_dir() and p.name not in validation)
     faces = analyse(args.data, identities, args.cache)
     keep = np.array([p.split("/")[0] in set(identities) for p in faces["paths"]])
     faces = {k: v[keep] for k, v in faces.items()}
+    if args.refine:
+        return refine(args, faces)
     rng = np.random.default_rng(args.seed)
     people = sorted(set(p.split("/")[0] for p in faces["paths"]))
     host_people = set(rng.choice(people, args.hosts, replace=False).tolist())   # never sources

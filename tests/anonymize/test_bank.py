@@ -80,3 +80,36 @@ def test_retries_stay_apart_between_neighbouring_seeds_and_go_far_from_the_face(
     same_group = [i for i in range(len(bank)) if bank.groups[i] == group]
     retried = [float(np.linalg.norm(bank.descriptors[i] - face)) for o in tries.values() for i in o[1:]]
     assert np.mean(retried) > np.mean([np.linalg.norm(bank.descriptors[i] - face) for i in same_group])
+
+
+def test_shipped_textures_pass_the_flaw_checks_and_dropped_ones_are_recorded(record):
+    from models.training.build_identities import flaw_reasons, texture_flaws
+
+    bank = default_bank()
+    for k in range(len(bank)):
+        flaws = texture_flaws(bank.texture(k), bank.points)
+        assert not flaw_reasons(flaws), (bank.ids[k], flaws)
+    dropped = record.get("dropped", [])
+    assert all(d["reasons"] for d in dropped)
+    assert not {d["id"] for d in dropped} & set(bank.ids)
+
+
+def test_flaw_checks_flag_a_glare_streak_and_speckled_brows():
+    from models.training.build_identities import flaw_reasons, texture_flaws
+
+    bank = default_bank()
+    clean = bank.texture(0)
+    assert not flaw_reasons(texture_flaws(clean, bank.points))
+    pts = bank.points
+    glare = clean.copy()
+    for a, b in ((48, 54), (54, 48)):                           # a bright streak beside each mouth corner
+        x, y = (pts[a] + (pts[a] - pts[b]) * 0.15).astype(int)
+        glare[y - 12: y + 6, x - 4: x + 5] = 250.0
+    assert any("glare" in r for r in flaw_reasons(texture_flaws(glare, pts)))
+    speckled = clean.copy()
+    rng = np.random.default_rng(0)
+    for brow in (slice(17, 22), slice(22, 27)):
+        lo, hi = pts[brow].min(axis=0).astype(int), pts[brow].max(axis=0).astype(int)
+        area = speckled[lo[1] - 2: hi[1] + 6, lo[0]: hi[0]]
+        area += rng.choice([-60.0, 60.0], size=area.shape[:2])[..., None]
+    assert any("brows" in r for r in flaw_reasons(texture_flaws(np.clip(speckled, 0, 255), pts)))
