@@ -7,32 +7,20 @@ silently: the dialog lists them and Export stays off until the user confirms the
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import List, Optional
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QVBoxLayout, QWidget)
 
-from editor.core import image_io
 from editor.core.document import Document
 from editor.services.anonymize_service import AnonymizeResult, export_anonymized
 from editor.services.vault_service import SealResult, VaultService
 
 from . import dialogs
+from .seal_export_dialog import suggested_path
 from .anonymize_key_picker import KeyPicker, new_key
 from .keys_dialog import VaultJobDialog, keys_or_error
-
-_SEALABLE_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "TIFF": ".tif"}
-
-
-def suggested_path(doc: Document) -> Path:
-    """`<name>-anonymized.<ext>` beside the photo, in a format that can carry the sealed originals."""
-    if doc.path is None:
-        return Path.home() / "photo-anonymized.png"
-    suffix = _SEALABLE_SUFFIX.get(image_io.SAVE_EXTENSIONS.get(doc.path.suffix.lower(), ""), ".png")
-    return doc.path.with_name(f"{doc.path.stem}-anonymized{suffix}")
-
 
 def review_notes(result: AnonymizeResult, untouched: List[int]) -> List[str]:
     """One sentence per face a person must confirm before export: flagged ones, and faces left as they are."""
@@ -61,7 +49,7 @@ class AnonymizeExportDialog(VaultJobDialog):
                        "Personal metadata (GPS, maker notes, thumbnails, owner fields) is stripped.")
         intro.setWordWrap(True)
 
-        self.path_edit = QLineEdit(str(suggested_path(doc)))
+        self.path_edit = QLineEdit(str(suggested_path(doc, "anonymized")))
         self.path_edit.setMinimumWidth(380)
         self.path_edit.setToolTip("A .jpg, .png, .webp or .tif file carries the sealed originals inside it")
         browse = QPushButton("Browse…")

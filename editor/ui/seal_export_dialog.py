@@ -83,12 +83,12 @@ def describe_regions(regions: List[SealRegion]) -> str:
     return " and ".join(parts)
 
 
-def suggested_path(doc: Document) -> Path:
-    """`<name>-sealed.<ext>` beside the photo, in a format that can carry the sealed originals."""
+def suggested_path(doc: Document, tag: str = "sealed") -> Path:
+    """`<name>-<tag>.<ext>` beside the photo, in a format that can carry the sealed originals."""
     if doc.path is None:
-        return Path.home() / "photo-sealed.png"
+        return Path.home() / f"photo-{tag}.png"
     suffix = _SEALED_SUFFIX.get(image_io.SAVE_EXTENSIONS.get(doc.path.suffix.lower(), ""), ".png")
-    return doc.path.with_name(f"{doc.path.stem}-sealed{suffix}")
+    return doc.path.with_name(f"{doc.path.stem}-{tag}{suffix}")
 
 
 class SealExportDialog(VaultJobDialog):
