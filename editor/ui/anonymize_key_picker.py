@@ -54,6 +54,8 @@ class KeyPicker(QWidget):
         if isinstance(keys, VeilError):
             self.problem.setText(str(keys))
             self.problem.show()
+            # The keys arrive after the dialog was laid out: let it grow so the whole sentence shows.
+            self.window().adjustSize()
             keys = []
         self.combo.clear()
         for info in keys:
