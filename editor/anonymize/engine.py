@@ -6,7 +6,9 @@ For each face (deterministic for a given face index and seed):
 - otherwise the bank's identities are tried in the order fixed by (seed, face index), within the face's
   appearance group and never one already given to another face of the photo; each try is verified
   (re-detected, dlib distance >= 0.6 from the original, landmark NME bounded) and the first that passes is kept;
-  retries are rendered with `retry_style` (the new face's own eyes, no grain from the original): stronger;
+  retries follow the bank's retry plan (far from the face, apart from what the neighbouring seeds may keep, so
+  a re-roll still gives another person) and are rendered with `retry_style` (the new face's own eyes, no grain
+  from the original): stronger;
 - when max_tries identities all fail, the face is obscured with the fallback and flagged "failed", so a face that
   could not be verified never leaves the engine looking anonymized.
 """
@@ -31,7 +33,7 @@ from .synthesis import FacePatch, SynthesisStyle, synthesize_face
 from .verify import Verification, VerificationLimits, verify_face
 
 MIN_FACE = 40             # px, shorter side of the box: below it the identity engine has too little to work with
-MAX_TRIES = 3
+MAX_TRIES = 4             # a first identity and the bank's PLANNED_RETRIES
 
 ANONYMIZED, FALLBACK, FAILED = "anonymized", "fallback", "failed"
 

@@ -34,7 +34,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from editor.anonymize.bank import LANES
 from editor.anonymize.identity import SAME_PERSON, default_embedder, distance
 from editor.anonymize.mesh import face_outline, fill_polygon, mesh_points, ring_points, warp_to_mesh
 from editor.anonymize.reshape import reshaped_landmarks, similarity
@@ -275,6 +274,24 @@ def host_pair_distances(host_embs: np.ndarray) -> np.ndarray:
                     for h in range(host_embs.shape[1])], axis=0)
 
 
+def host_apart_share(host_embs: np.ndarray) -> np.ndarray:
+    """M x M: on what share of the hosts two identities' renders (M x hosts x 128) are >= 0.6 apart."""
+    return (np.linalg.norm(host_embs[:, None] - host_embs[None], axis=3) >= SAME_PERSON).mean(axis=2)
+
+
+def group_blocks(blocks: list[np.ndarray]) -> np.ndarray:
+    """The bank's N x N `apart` from each group's block (groups consecutive in the file); identities of two
+    groups never meet on one face, so they count as always apart."""
+    n = sum(len(b) for b in blocks)
+    out = np.ones((n, n), np.float32)
+    at = 0
+    for b in blocks:
+        out[at: at + len(b), at: at + len(b)] = b
+        at += len(b)
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
 def far_tour(pair: np.ndarray, mean_first: bool = False) -> list[int]:
     """A cyclic order whose neighbours are far apart: greedy farthest-next from every start, then 2-opt moves
     that raise the closest neighbour pair (with `mean_first`, the mean over the neighbours, then the closest);
@@ -334,16 +351,15 @@ def texture_descriptors(jpeg: np.ndarray, offsets: np.ndarray, points: np.ndarra
     return np.array(out, np.float32)
 
 
-def write_bank(out: Path, picked: list[dict], src, centres: np.ndarray, embedder,
+def write_bank(out: Path, picked: list[dict], src, centres: np.ndarray, embedder, apart: np.ndarray,
                jpeg: list[np.ndarray] | None = None) -> Path:
     """`picked` is in tour order (each group's identities consecutive), so the tour is simply 0..N-1. `src` gives
-    the frame's mesh (Sources, or a bank); `jpeg`, when given, are the textures already encoded (kept as they are:
+    the frame's mesh (Sources, or a bank); `apart` (N x N, in `picked`'s order) on what share of host faces two
+    identities' renders are >= 0.6 apart; `jpeg`, when given, are the textures already encoded (kept as they are:
     a second encoding would blur them)."""
     blobs = list(jpeg) if jpeg is not None else []
     for c in picked if jpeg is None else []:
-        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(np.round(c["texture"]).astype(np.uint8), cv2.COLOR_RGB2BGR),
-                               [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-        blobs.append(buf.ravel())
+        blobs.append(_encoded(c["texture"]))
     offsets = np.concatenate([[0], np.cumsum([len(b) for b in blobs])]).astype(np.int64)
     jpeg = np.concatenate(blobs).astype(np.uint8)
     path = out / "identities.npz"
@@ -352,7 +368,7 @@ def write_bank(out: Path, picked: list[dict], src, centres: np.ndarray, embedder
         points=src.points.astype(np.float32), triangles=src.triangles, ring_triangles=src.ring_triangles,
         shape_offsets=np.array([c["offsets"] for c in picked], np.float32),
         groups=np.array([c["group"] for c in picked], np.int32), group_centres=centres,
-        tour=np.arange(len(picked)),
+        tour=np.arange(len(picked)), apart=np.asarray(apart, np.float32),
         descriptors=texture_descriptors(jpeg, offsets, src.points.astype(np.float32), embedder),
     )
     return path
@@ -363,6 +379,8 @@ GLARE_LIMIT = 0.25             # share of the skin beside the mouth much brighte
 SPECKLE_LIMIT = 0.8            # brow detail finer than a hair band, relative to the brows' own contrast
 TOUR_HOSTS = 48                # training faces per group the identities are rendered on to order the tour
 TOUR_APART = 0.85              # a group's tour neighbours should be >= 0.6 apart on this share of the hosts...
+LANES = 3                      # group sizes stay a multiple of this (the engine's retry lanes of earlier builds;
+                               # kept so that a rebuild reproduces the shipped bank)
 MIN_GROUP = 15                 # ...and identities close to many others are dropped for it, down to this many
 
 
@@ -429,23 +447,44 @@ def training_hosts(data: Path, faces: dict, centres: np.ndarray, per_group: int,
 
 def rendered_apart(bank, members: list[int], hosts: list[tuple], embedder, style) -> np.ndarray:
     """M x M: on what share of the hosts two identities, each rendered by the engine's path, are >= 0.6 apart."""
-    embs = np.zeros((len(members), len(hosts), 128), np.float32)
+    return host_apart_share(rendered_embeddings(
+        bank, [(bank.texture(k), bank.shape_offsets[k]) for k in members], hosts, embedder, style))
+
+
+def rendered_embeddings(mesh, looks: list[tuple[np.ndarray, np.ndarray]], hosts: list[tuple], embedder,
+                        style) -> np.ndarray:
+    """Each (texture, shape offsets) rendered by the engine's path on each host and embedded: M x H x 128.
+    `mesh` gives the frame (a bank)."""
+    embs = np.zeros((len(looks), len(hosts), 128), np.float32)
     for h, (rgb, lm) in enumerate(hosts):
-        for m, k in enumerate(members):
-            target = reshaped_landmarks(lm, bank.shape_offsets[k], bank.points)
-            patch = synthesize_face(rgb, lm, bank.texture(k), bank.points, bank.triangles, bank.ring_triangles,
-                                    target, style)
+        for m, (texture, offsets) in enumerate(looks):
+            target = reshaped_landmarks(lm, offsets, mesh.points)
+            patch = synthesize_face(rgb, lm, texture, mesh.points, mesh.triangles, mesh.ring_triangles, target,
+                                    style)
             img = rgb.copy()
             img[patch.rect.slices][patch.mask] = patch.pixels[patch.mask]
             embs[m, h] = embedder.embed(img, target)
-    apart = np.linalg.norm(embs[:, None] - embs[None], axis=3) >= SAME_PERSON
-    return apart.mean(axis=2)
+    return embs
+
+
+POOL_FOR_TOUR = 24              # pruned_tour costs seconds a step on more: a larger pool is thinned to this first
+
+
+def thinned(apart: np.ndarray, size: int) -> list[int]:
+    """Indices of at most `size` identities: while more remain, the one whose second-best partner (a tour
+    gives each identity two neighbours) is closest on the most hosts is dropped."""
+    idx = list(range(len(apart)))
+    while len(idx) > size:
+        sub = apart[np.ix_(idx, idx)]
+        second = np.sort(sub, axis=1)[:, -2]
+        idx.pop(int(np.lexsort((sub.mean(axis=1), second))[0]))
+    return idx
 
 
 def pruned_tour(apart: np.ndarray, target: float, min_size: int) -> tuple[list[int], list[tuple[int, float, float]]]:
     """The best tour (neighbours apart on the most hosts) after dropping, one at a time, the identity whose removal
     raises the tour's share the most, while it is under `target` and more than `min_size` remain, and until the
-    count is a multiple of LANES (else neighbouring seeds' retry lanes overlap): an identity that looks like
+    count is a multiple of LANES: an identity that looks like
     many others on real faces forces close neighbours onto the tour. Returns the tour (indices into `apart`)
     and the drops as (index, share before, share after)."""
     def best(idx: list[int]) -> tuple[float, list[int]]:
@@ -471,14 +510,14 @@ def refine(args: argparse.Namespace, faces: dict) -> int:
     from editor.anonymize.bank import read_bank
     from editor.anonymize.synthesis import SynthesisStyle
 
-    bank = read_bank(args.out / "identities.npz")
+    bank = read_bank(args.out / "identities.npz", need_apart=False)
     record = json.loads((args.out / "build_record.json").read_text())
     by_id = {r["id"]: r for r in record["identities"]}
     flaws = [texture_flaws(bank.texture(k), bank.points) for k in range(len(bank))]
     keep = [k for k in range(len(bank)) if not flaw_reasons(flaws[k])]
     hosts = training_hosts(args.data, faces, bank.group_centres, args.tour_hosts, args.seed)
     embedder = default_embedder()
-    tour, neighbours = [], []
+    tour, neighbours, blocks = [], [], []
     dropped = [{"id": bank.ids[k], "group": int(bank.groups[k]), "reasons": flaw_reasons(flaws[k])}
                for k in range(len(bank)) if k not in keep]
     for group in (0, 1):
@@ -490,6 +529,7 @@ def refine(args: argparse.Namespace, faces: dict) -> int:
                 f"close to many identities of its group once rendered: without it the tour neighbours are >= 0.6 "
                 f"apart on {after:.3f} of the hosts instead of {before:.3f}"]})
         tour += [members[i] for i in order]
+        blocks.append(apart[np.ix_(order, order)])
         shares = [float(apart[a, b]) for a, b in zip(order, order[1:] + order[:1])]
         neighbours.append({"group": group, "identities": len(order), "min": round(min(shares), 4),
                            "mean": round(float(np.mean(shares)), 4)})
@@ -498,15 +538,17 @@ def refine(args: argparse.Namespace, faces: dict) -> int:
     # The file lists identities in tour order, so the tour is 0..N-1 again.
     picked = [{"id": bank.ids[k], "group": int(bank.groups[k]), "offsets": bank.shape_offsets[k],
                "texture": bank.texture(k)} for k in tour]
-    write_bank(args.out, picked, bank, bank.group_centres, embedder, jpeg=[_jpeg_of(bank, k) for k in tour])
+    write_bank(args.out, picked, bank, bank.group_centres, embedder, group_blocks(blocks), jpeg=[_jpeg_of(bank, k) for k in tour])
     path = args.out / "identities.npz"
     record.update(
         bank_sha256=hashlib.sha256(path.read_bytes()).hexdigest(), shipped=len(tour),
         refined_with="python -m models.training.build_identities --refine " + " ".join(
             a for a in (sys.argv[1:] if args.argv is None else args.argv) if a != "--refine"),
+        # A second refinement keeps what earlier ones dropped and scored.
         texture_checks={"glare_limit": GLARE_LIMIT, "brow_speckle_limit": SPECKLE_LIMIT,
-                        "scores": {bank.ids[k]: flaws[k] for k in range(len(bank))}},
-        dropped=dropped,
+                        "scores": {**record.get("texture_checks", {}).get("scores", {}),
+                                   **{bank.ids[k]: flaws[k] for k in range(len(bank))}}},
+        dropped=record.get("dropped", []) + dropped,
         tour_on_training_hosts={"hosts_per_group": args.tour_hosts, "threshold": SAME_PERSON,
                                 "target": args.tour_apart, "min_group": MIN_GROUP,
                                 "neighbours_apart_share": neighbours},
@@ -519,6 +561,137 @@ def refine(args: argparse.Namespace, faces: dict) -> int:
 
 def _jpeg_of(bank, k: int) -> np.ndarray:
     return bank.jpeg[bank.offsets[k]: bank.offsets[k + 1]]
+
+
+def build_sources(args: argparse.Namespace, faces: dict, identities: list[str]):
+    """The build's random generator, people, host people (never sources) and Sources, exactly as a build with
+    these arguments makes them (an extension must share the build's frame)."""
+    rng = np.random.default_rng(args.seed)
+    people = sorted(set(p.split("/")[0] for p in faces["paths"]))
+    host_people = set(rng.choice(people, args.hosts, replace=False).tolist())
+    src = Sources(args.data, faces, [p for p in identities if p not in host_people], args.per_person)
+    return rng, people, host_people, src
+
+
+# -- extending a group: more candidates, the group's best set kept ---------------------------------------------------
+def extend(args: argparse.Namespace, faces: dict, identities: list[str]) -> int:
+    """Make --candidates new collages for group --extend-group of --out's bank (the same donor check and texture
+    checks as the build and refinement), render them and the group's current identities on TOUR_HOSTS training
+    faces, and keep the group's best set: identities close to many others are dropped (`pruned_tour`) until the
+    tour's neighbours are apart on --tour-apart of the faces or the group is back to its size. The other group is
+    kept as it is. Every new identity's check, every drop and the scores go to the record."""
+    from editor.anonymize.bank import read_bank
+    from editor.anonymize.synthesis import SynthesisStyle
+
+    group = args.extend_group
+    bank = read_bank(args.out / "identities.npz")
+    record = json.loads((args.out / "build_record.json").read_text())
+    by_id = {r["id"]: r for r in record["identities"]}
+    _, people, _, src = build_sources(args, faces, identities)
+    if not np.allclose(src.points, bank.points, atol=1e-3):
+        raise SystemExit("these arguments do not rebuild the bank's frame: extend with the build's --seed and --hosts")
+    _, group_of = appearance_groups(faces, people)
+    weights = part_weights(src.points)
+    embedder = default_embedder()
+    rng = np.random.default_rng([args.seed, len(record.get("extensions", [])) + 1])   # not the build's collages
+    members_people = [p for p in src.by_person if group_of[p] == group]
+    accepted, rejected, start = [], 0, time.time()
+    for n in range(args.candidates):
+        cand = make_candidate(rng, src, members_people, weights)
+        check = source_check(cand, src, faces, embedder)
+        if check["min_distance"] < MIN_SOURCE_DISTANCE:
+            rejected += 1
+            continue
+        cand.update(check=check, group=group,
+                    residual=src.blemish(cand["texture"], cv2.erode(src.coverage, np.ones((9, 9), np.uint8)) > 0))
+        accepted.append(cand)
+        if n % 50 == 0:
+            print(f"candidate {n}/{args.candidates}: {len(accepted)} accepted ({time.time() - start:.0f} s)", flush=True)
+    natural = sorted(accepted, key=lambda c: c["residual"])[: int(len(accepted) * NATURAL_SHARE)]
+    new, flawed = [], []
+    for cand in natural:
+        cand["jpeg"] = _encoded(cand["texture"])
+        decoded = cv2.cvtColor(cv2.imdecode(cand["jpeg"], cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB).astype(np.float32)
+        cand["flaws"] = texture_flaws(decoded, bank.points)
+        (flawed if flaw_reasons(cand["flaws"]) else new).append(cand)
+        cand["decoded"] = decoded
+    first = max(int(i.split("-")[1]) for i in list(by_id) + [d["id"] for d in record.get("dropped", [])]) + 1
+    for k, cand in enumerate(new):
+        cand["id"] = f"veil-{first + k:03d}"
+    old = [k for k in bank.tour.tolist() if bank.groups[k] == group]
+    looks = [(bank.texture(k), bank.shape_offsets[k]) for k in old] + [(c["decoded"], c["offsets"]) for c in new]
+    hosts = training_hosts(args.data, faces, bank.group_centres, args.tour_hosts, args.seed)[group]
+    print(f"{len(new)} new identities ({rejected} of {args.candidates} too close to a source, {len(flawed)} "
+          f"flawed); rendering {len(looks)} on {len(hosts)} faces", flush=True)
+    apart = host_apart_share(rendered_embeddings(bank, looks, hosts, embedder, SynthesisStyle()))
+    before = float(np.mean([apart[a, b] for a, b in zip(range(len(old)), list(range(1, len(old))) + [0])]))
+    pool = thinned(apart, POOL_FOR_TOUR)
+    sub_order, sub_drops = pruned_tour(apart[np.ix_(pool, pool)], args.tour_apart, len(old))
+    order = [pool[i] for i in sub_order]
+    drops = [(i, 0.0, 0.0) for i in range(len(looks)) if i not in pool] + [(pool[i], b, a) for i, b, a in sub_drops]
+    shares = [float(apart[a, b]) for a, b in zip(order, order[1:] + order[:1])]
+    print(f"group {group}: {len(order)} identities, tour neighbours apart on {np.mean(shares):.3f} of the hosts "
+          f"(was {before:.3f})", flush=True)
+
+    def entry(i: int) -> dict:
+        if i < len(old):
+            k = old[i]
+            return {"id": bank.ids[k], "group": group, "offsets": bank.shape_offsets[k], "jpeg": _jpeg_of(bank, k)}
+        c = new[i - len(old)]
+        return {"id": c["id"], "group": group, "offsets": c["offsets"], "jpeg": c["jpeg"]}
+
+    others = [k for k in bank.tour.tolist() if bank.groups[k] != group]
+    other_entries = [{"id": bank.ids[k], "group": int(bank.groups[k]), "offsets": bank.shape_offsets[k],
+                      "jpeg": _jpeg_of(bank, k)} for k in others]
+    chosen = [entry(i) for i in order]
+    blocks = {group: apart[np.ix_(order, order)], 1 - group: bank.apart[np.ix_(others, others)]}
+    picked = other_entries + chosen if group == 1 else chosen + other_entries
+    write_bank(args.out, picked, bank, bank.group_centres, embedder, group_blocks([blocks[0], blocks[1]]),
+               jpeg=[e["jpeg"] for e in picked])
+    path = args.out / "identities.npz"
+    new_records = {c["id"]: {
+        "id": c["id"], "group": group,
+        "parts": {part: str(faces["paths"][i]) for part, i in zip(PARTS, c["photos"])},
+        "distance_to_built_from_photos": c["check"]["built_from"],
+        "min_distance_to_source_people": c["check"]["per_person"],
+        "min_distance": c["check"]["min_distance"], "passed": c["check"]["min_distance"] >= MIN_SOURCE_DISTANCE,
+    } for c in new}
+    kept = {e["id"] for e in chosen}
+    dropped = [{"id": entry(i)["id"], "group": group, "reasons": [
+        f"close to many identities of its group once rendered: without it the tour neighbours are >= 0.6 apart "
+        f"on {after:.3f} of the hosts instead of {was:.3f}" if was else
+        f"thinned from the pool of {len(looks)}: it was >= 0.6 apart from its second-best partner on the fewest "
+        f"hosts"]} for i, was, after in drops if i < len(old)]
+    neighbours = [n for n in record["tour_on_training_hosts"]["neighbours_apart_share"] if n["group"] != group]
+    neighbours.append({"group": group, "identities": len(order), "min": round(min(shares), 4),
+                       "mean": round(float(np.mean(shares)), 4)})
+    record["tour_on_training_hosts"]["neighbours_apart_share"] = sorted(neighbours, key=lambda n: n["group"])
+    record.update(
+        bank_sha256=hashlib.sha256(path.read_bytes()).hexdigest(), shipped=len(picked),
+        dropped=record.get("dropped", []) + dropped,
+        extensions=record.get("extensions", []) + [{
+            "command": "python -m models.training.build_identities " + " ".join(
+                sys.argv[1:] if args.argv is None else args.argv),
+            "group": group, "candidates": args.candidates, "rejected_too_close": rejected,
+            "accepted": len(accepted), "natural": len(natural),
+            "flawed": {c["id"] if "id" in c else f"candidate-{n}": flaw_reasons(c["flaws"])
+                       for n, c in enumerate(flawed)},
+            "pool": len(looks), "tour_before": round(before, 4), "tour_after": round(float(np.mean(shares)), 4),
+            "added": sorted(kept & set(new_records)),
+            "new_not_kept": sorted(set(new_records) - kept),
+        }],
+        identities=[by_id[e["id"]] if e["id"] in by_id else new_records[e["id"]] for e in picked],
+    )
+    record["texture_checks"]["scores"].update({c["id"]: c["flaws"] for c in new})
+    (args.out / "build_record.json").write_text(json.dumps(record, indent=1) + "\n")
+    print(f"wrote {path}: {len(picked)} identities, added {len(kept & set(new_records))}")
+    return 0
+
+
+def _encoded(texture: np.ndarray) -> np.ndarray:
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(np.round(texture).astype(np.uint8), cv2.COLOR_RGB2BGR),
+                           [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    return buf.ravel()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -537,6 +710,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tour-hosts", type=int, default=TOUR_HOSTS, help="training faces per group for --refine")
     ap.add_argument("--tour-apart", type=float, default=TOUR_APART,
                     help="--refine drops identities close to many others until the tour reaches this (0: none)")
+    ap.add_argument("--extend-group", type=int, choices=(0, 1), default=None,
+                    help="add --candidates new identities to this group of --out's bank and keep its best set")
     args = ap.parse_args(argv)
     args.argv = argv
 
@@ -547,10 +722,9 @@ def main(argv: list[str] | None = None) -> int:
     faces = {k: v[keep] for k, v in faces.items()}
     if args.refine:
         return refine(args, faces)
-    rng = np.random.default_rng(args.seed)
-    people = sorted(set(p.split("/")[0] for p in faces["paths"]))
-    host_people = set(rng.choice(people, args.hosts, replace=False).tolist())   # never sources
-    src = Sources(args.data, faces, [p for p in identities if p not in host_people], args.per_person)
+    if args.extend_group is not None:
+        return extend(args, faces, identities)
+    rng, people, host_people, src = build_sources(args, faces, identities)
     centres, group_of = appearance_groups(faces, people)
     hosts = []
     for p in sorted(host_people):
@@ -576,7 +750,7 @@ def main(argv: list[str] | None = None) -> int:
         if n % 20 == 0:
             print(f"candidate {n}/{args.candidates}: {len(accepted)} accepted, {rejected} too close to a source "
                   f"({time.time() - start:.0f} s)", flush=True)
-    chosen, within, neighbours = [], [], []
+    chosen, within, neighbours, shares = [], [], [], []
     for group in (0, 1):
         members = [i for i, c in enumerate(accepted) if c["group"] == group]
         natural = sorted(members, key=lambda i: accepted[i]["residual"])[: int(len(members) * NATURAL_SHARE)]
@@ -584,13 +758,14 @@ def main(argv: list[str] | None = None) -> int:
         picks = pick_diverse(pair, args.count // 2)
         picks = [picks[i] for i in far_tour(pair[np.ix_(picks, picks)])]
         chosen += [natural[i] for i in picks]
+        shares.append(host_apart_share(np.array([accepted[natural[i]]["hosts"] for i in picks])))
         within += pair[np.ix_(picks, picks)][np.triu_indices(len(picks), 1)].tolist()
         neighbours += [pair[a, b] for a, b in zip(picks, picks[1:] + picks[:1])]
     picked = [accepted[i] for i in chosen]
     for k, c in enumerate(picked):
         c["id"] = f"veil-{k:03d}"
     args.out.mkdir(parents=True, exist_ok=True)
-    bank = write_bank(args.out, picked, src, centres, embedder)
+    bank = write_bank(args.out, picked, src, centres, embedder, group_blocks(shares))
     within = np.array(within)
     record = {
         "bank": bank.name,

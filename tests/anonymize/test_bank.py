@@ -66,20 +66,55 @@ def test_retries_stay_apart_between_neighbouring_seeds_and_go_far_from_the_face(
     bank = default_bank()
     face = bank.descriptors[0] + 0.01              # a face that looks like identity 0
     group = int(bank.groups[0])
-    tries = {seed: bank.candidates("0:1:2:3:4", seed, group, near=face)[:3] for seed in range(4)}
+    n = int(np.sum(bank.groups == group))
+    tries = {seed: bank.candidates("0:1:2:3:4", seed, group, near=face)[:3] for seed in range(n + 1)}
     for seed, order in tries.items():
         # The first choice is the seed's own, with or without the face's descriptor.
         assert order[0] == bank.candidates("0:1:2:3:4", seed, group)[0]
-        assert all(bank.groups[i] == group for i in order)
-    for seed in range(3):
-        assert not set(tries[seed]) & set(tries[seed + 1]), "neighbouring seeds retried onto one identity"
-    # Retries go to the identities farthest from the face first.
-    for order in tries.values():
-        gaps = [float(np.linalg.norm(bank.descriptors[i] - face)) for i in order[1:]]
-        assert gaps == sorted(gaps, reverse=True)
+        assert all(bank.groups[i] == group for i in order) and len(set(order)) == 3
+    for seed in range(n):
+        assert not set(tries[seed]) & set(tries[seed + 1]), "neighbouring seeds tried one identity"
     same_group = [i for i in range(len(bank)) if bank.groups[i] == group]
     retried = [float(np.linalg.norm(bank.descriptors[i] - face)) for o in tries.values() for i in o[1:]]
     assert np.mean(retried) > np.mean([np.linalg.norm(bank.descriptors[i] - face) for i in same_group])
+
+
+def test_planned_retries_are_apart_from_the_neighbouring_seeds_more_than_the_farthest_ones():
+    """Whatever a seed keeps (its first identity or a retry), its neighbour's identity should be a different person:
+    on the training faces, the plan's pairs are apart more often than retries picked only for being far from
+    the face would be, for faces like each of the bank's identities."""
+    bank = default_bank()
+    planned, farthest = [], []
+    for k in range(len(bank)):
+        group = int(bank.groups[k])
+        members = [int(i) for i in bank.tour if bank.groups[i] == group]
+        face = bank.descriptors[k] + 0.01
+        plan = bank.retry_plan(members, face)
+        gaps = np.linalg.norm(bank.descriptors[members] - face, axis=1)
+        n = len(members)
+        for p in range(n):
+            mine = [members[p]] + plan[p]
+            theirs = [members[(p + 1) % n]] + plan[(p + 1) % n]
+            planned += [bank.apart[a, b] for a in mine for b in theirs]
+            near_first = [members[q] for q in np.argsort(-gaps) if q not in (p, (p + 1) % n)]
+            farthest += [bank.apart[a, b] for a in [members[p]] + near_first[:2]
+                         for b in [members[(p + 1) % n]] + near_first[2:4]]
+    assert np.mean(planned) > np.mean(farthest) + 0.05
+    assert np.all(bank.apart == bank.apart.T) and np.all(np.diag(bank.apart) == 0)
+
+
+def test_apart_scores_are_the_recorded_tour_scores_and_extensions_are_recorded(record):
+    """The `apart` the engine plans with is the one the record reports for each group's tour, and every identity
+    an extension added is in the record with its donor check (checked above for all identities)."""
+    bank = default_bank()
+    for entry in record["tour_on_training_hosts"]["neighbours_apart_share"]:
+        members = [int(i) for i in bank.tour if bank.groups[i] == entry["group"]]
+        shares = [bank.apart[a, b] for a, b in zip(members, members[1:] + members[:1])]
+        assert len(members) == entry["identities"]
+        assert abs(np.mean(shares) - entry["mean"]) < 1e-3 and abs(min(shares) - entry["min"]) < 1e-3
+    ids = {r["id"] for r in record["identities"]}
+    for ext in record.get("extensions", []):
+        assert set(ext["added"]) <= ids and not set(ext["new_not_kept"]) & ids
 
 
 def test_shipped_textures_pass_the_flaw_checks_and_dropped_ones_are_recorded(record):
