@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import List, Optional
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialogButtonBox, QFormLayout, QFrame, QLabel, QLineEdit, QVBoxLayout,
+                               QWidget)
 
 from editor.core.document import Document
 from editor.services.anonymize_service import AnonymizeResult, export_anonymized
@@ -52,17 +52,13 @@ class AnonymizeExportDialog(VaultJobDialog):
         self.path_edit = QLineEdit(str(suggested_path(doc, "anonymized")))
         self.path_edit.setMinimumWidth(380)
         self.path_edit.setToolTip("A .jpg, .png, .webp or .tif file carries the sealed originals inside it")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        path_row = QHBoxLayout()
-        path_row.addWidget(self.path_edit, 1)
-        path_row.addWidget(browse)
+        path_layout, _ = dialogs.path_row(self.path_edit, self._browse)
         self.keys = KeyPicker()
         self.keys.changed.connect(self.update_enabled)
         self.keys.new_key_requested.connect(lambda: new_key(self, self.keys))
         self.sidecar_check = QCheckBox("Also write a .veil sidecar (for channels that strip metadata)")
         form = QFormLayout()
-        form.addRow("File:", path_row)
+        form.addRow("File:", path_layout)
         form.addRow("Recovery key:", self.keys)
         form.addRow("Metadata:", QLabel("Privacy profile"))
         form.addRow("", self.sidecar_check)

@@ -19,6 +19,7 @@ from editor.core.image_io import SAVE_EXTENSIONS
 from editor.services.anonymize_service import REPORT_NAME, BatchReport, anonymize_paths
 from editor.services.vault_service import VaultService
 
+from . import dialogs
 from .anonymize_key_picker import KeyPicker, new_key
 from .keys_dialog import VaultJobDialog, keys_or_error
 
@@ -79,11 +80,7 @@ class BatchAnonymizeDialog(VaultJobDialog):
         self.output_edit = QLineEdit()
         self.output_edit.setPlaceholderText("Where the anonymized copies and the report go")
         self.output_edit.textChanged.connect(self.update_enabled)
-        self.browse_button = QPushButton("Browse…")
-        self.browse_button.clicked.connect(self._browse_output)
-        output_row = QHBoxLayout()
-        output_row.addWidget(self.output_edit, 1)
-        output_row.addWidget(self.browse_button)
+        output_row, self.browse_button = dialogs.path_row(self.output_edit, self._browse_output)
         self.keys = KeyPicker()
         self.keys.changed.connect(self.update_enabled)
         self.keys.new_key_requested.connect(lambda: new_key(self, self.keys))

@@ -48,6 +48,16 @@ def export_path(parent: Optional[QWidget], text: str, original: Optional[Path]) 
     return path
 
 
+def path_row(edit: QLineEdit, on_browse) -> Tuple[QHBoxLayout, QPushButton]:
+    """A path field with its Browse… button beside it (the export and batch dialogs)."""
+    browse = QPushButton("Browse…")
+    browse.clicked.connect(on_browse)
+    row = QHBoxLayout()
+    row.addWidget(edit, 1)
+    row.addWidget(browse)
+    return row, browse
+
+
 def ask_save_changes(parent: Optional[QWidget], name: str) -> str:
     """'save', 'discard' or 'cancel' for a document with unsaved edits."""
     box = QMessageBox(QMessageBox.Icon.Question, "Veil", f"Save the changes to {name} before closing it?",
@@ -78,11 +88,7 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export")
         self.path_edit = QLineEdit(suggested)
         self.path_edit.setMinimumWidth(360)
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.path_edit, 1)
-        row.addWidget(browse)
+        row, _ = path_row(self.path_edit, self._browse)
         self.profile = QComboBox()
         for key, text in EXPORT_PROFILES:
             self.profile.addItem(text, key)

@@ -109,11 +109,7 @@ class SealExportDialog(VaultJobDialog):
         self.path_edit.setMinimumWidth(380)
         self.path_edit.setToolTip("The format follows the extension: .jpg, .png, .webp or .tif carry the sealed "
                                   "originals inside the file")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        path_row = QHBoxLayout()
-        path_row.addWidget(self.path_edit, 1)
-        path_row.addWidget(browse)
+        path_layout, _ = dialogs.path_row(self.path_edit, self._browse)
         self.key_combo = QComboBox()
         self.key_combo.setMinimumContentsLength(24)
         self.new_key_button = QPushButton("New key…")
@@ -138,7 +134,7 @@ class SealExportDialog(VaultJobDialog):
         self.keys_problem.hide()
 
         form = QFormLayout()
-        form.addRow("File:", path_row)
+        form.addRow("File:", path_layout)
         form.addRow("Recovery key:", key_row)
         form.addRow("Metadata:", self.profile_combo)
         form.addRow("Hide regions with:", self.fill_combo)

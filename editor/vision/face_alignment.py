@@ -1,6 +1,6 @@
 """The canonical 256x256 face framing (FFHQ-style) that the mask segmenter and the face inpainter were trained on.
 
-The matrix is the same as models/training/align.py (copied: the app never imports the training code), built from
+Training imports these functions (models/training/align.py), so app and training frame faces alike. Built from
 eye centres and mouth corners. Training computed those points from dlib's 68 landmarks, so they are used when a
 face has them; YuNet's 5 points are the fallback (on a masked face they misplace the framing by ~15 aligned px,
 dlib's by ~5). A face much bigger than 256 px is shrunk with area averaging before the warp (no aliasing), and
