@@ -17,9 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "under OUTDIR). Each face gets a synthetic identity that keeps pose, expression and lighting, "
                     "and is verified: found again, dlib identity distance >= 0.6, landmark error bounded. Tiny "
                     "faces and faces that fail verification are pixelated (or blurred) and flagged. The original "
-                    "faces are sealed inside each output for the recovery key. A JSON report is written to "
-                    "OUTDIR/veil-anonymize-report.json; a second run skips the photos already finished. Exit "
-                    "status: 0 all verified, 2 some face failed verification, 1 some photo could not be read.")
+                    "faces are sealed inside each output for the recovery key. Every output, with or without a "
+                    "face, is written with the privacy metadata profile (no GPS, maker notes, thumbnails or "
+                    "personal fields). OUTDIR must lie outside every input. A JSON report is written to "
+                    "OUTDIR/veil-anonymize-report.json; a second run with the same key and seed skips the photos "
+                    "already finished. The summary and exit status describe the whole output folder: 0 all "
+                    "verified, 2 some face failed verification, 1 some photo could not be read.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="photos or folders")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="folder to write the results to")
     p.add_argument("--key", required=True, help="label or id of the recovery key (see `veil keys list`)")
@@ -52,20 +55,25 @@ class _ProgressBar:
 
 def cmd_anonymize(args: argparse.Namespace) -> int:
     from editor.anonymize.engine import AnonymizeOptions
-    from editor.services.anonymize_service import REPORT_NAME, anonymize_paths
+    from editor.services.anonymize_batch import REPORT_NAME, anonymize_paths
 
     if args.jobs < 1:
         raise SystemExit("veil anonymize: --jobs must be at least 1")
     batch = anonymize_paths(args.inputs, args.output, args.key, seed=args.seed, sidecar=args.sidecar,
                             jobs=args.jobs, options=AnonymizeOptions(fallback=args.fallback),
                             on_file=_ProgressBar())
+    # The numbers describe the whole output folder (earlier runs included): a resumed run that had nothing left
+    # to do must still report, and exit with, the failures recorded before.
     s = batch.summary()
-    print(f"{s['files']} file(s) ({s['skipped_finished']} already done), {s['faces_found']} face(s) found, "
-          f"{s['anonymized']} anonymized and verified, {s['flagged']} flagged for review "
-          f"({s['failed_verification']} failed verification), {s['errors']} error(s).")
-    for f in batch.files:
-        if f.status in ("flagged", "error", "no-face"):
-            print(f"  {f.source}: {f.status}: {f.message}")
+    print(f"{s['files']} photo(s) in {args.output}: {s['faces_found']} face(s) found, {s['anonymized']} anonymized "
+          f"and verified, {s['flagged']} flagged for review ({s['failed_verification']} failed verification), "
+          f"{s['no_face']} with no face found, {s['errors']} error(s).")
+    print(f"This run: {s['done_this_run']} photo(s) done, {s['skipped_finished']} already done in an earlier run.")
+    review = batch.needs_review()
+    if review:
+        print("To review:")
+    for entry in review:
+        print(f"  {entry.get('source')}: {entry.get('status')}: {entry.get('message')}")
     print(f"Report: {Path(args.output) / REPORT_NAME}")
     if s["failed_verification"]:
         return EXIT_FLAGGED

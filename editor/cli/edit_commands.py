@@ -13,6 +13,8 @@ from editor.core import image_io
 from editor.core.errors import ImageError, VeilError
 from editor.core.progress import JobContext
 
+from .paths import refuse_output_among_inputs
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("detect", help="find faces in a photo",
@@ -77,19 +79,10 @@ def load_mask(path: str | Path, shape: tuple[int, int]) -> np.ndarray:
     return mask
 
 
-def refuse_overwriting_input(inp: str | Path, out: str | Path) -> None:
-    try:
-        same = Path(inp).resolve() == Path(out).resolve()
-    except OSError:
-        same = False
-    if same:
-        raise VeilError(f"Refusing to overwrite the input photo {Path(inp).name}; choose another output path.")
-
-
 def cmd_inpaint(args: argparse.Namespace) -> int:
     from editor.services.inpainting import inpaint
 
-    refuse_overwriting_input(args.image, args.output)
+    refuse_output_among_inputs(args.output, {"photo": args.image, "mask": args.mask})
     image_io.format_for_path(args.output)          # fail on a bad extension before the slow part
     loaded = image_io.load_image(args.image)
     mask = load_mask(args.mask, (loaded.height, loaded.width))

@@ -11,6 +11,8 @@ from editor.core import image_io
 from editor.core.progress import JobContext
 from editor.vault.errors import AuditError, ConfirmationRequired, PassphraseError, VaultError
 
+from .paths import refuse_output_among_inputs
+
 FILL_CHOICES = ("inpaint", "blur", "pixelate", "solid")
 
 
@@ -166,12 +168,13 @@ def _progress(fraction: float, text: str) -> None:
 def cmd_seal(args: argparse.Namespace) -> int:
     from editor.services.vault_service import load_mask, regions_from_mask
 
+    from editor.vault.embed import sidecar_path
+
     src, out = Path(args.image), Path(args.output)
-    try:
-        if src.resolve() == out.resolve():
-            raise VaultError(f"Sealing into {src.name} would overwrite the original; choose another output name.")
-    except OSError:
-        pass
+    inputs = {"photo": args.image, "mask": args.mask}
+    refuse_output_among_inputs(out, inputs)
+    if args.sidecar:
+        refuse_output_among_inputs(sidecar_path(out), inputs, what="sidecar")
     loaded = image_io.load_image(src)
     regions = regions_from_mask(load_mask(args.mask, loaded.width, loaded.height), kind=args.kind)
     result = _service().seal_image(
@@ -195,6 +198,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
         return 0
     if not args.output:
         raise VaultError("Name the file to write the recovered photo to with -o OUT.")
+    refuse_output_among_inputs(args.output, {"sealed photo": args.image, "recovery data file": args.payload})
     result = service.recover(args.image, args.output, faces=args.face, payload_path=args.payload,
                              ctx=JobContext(on_progress=_progress))
     print(f"Restored region(s) {', '.join(map(str, result.restored))} into {result.path}.")

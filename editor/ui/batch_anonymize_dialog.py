@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialogButtonBox, Q
                                QLabel, QLineEdit, QListWidget, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from editor.core.image_io import SAVE_EXTENSIONS
-from editor.services.anonymize_service import REPORT_NAME, BatchReport, anonymize_paths
+from editor.services.anonymize_batch import REPORT_NAME, BatchReport, anonymize_paths
 from editor.services.vault_service import VaultService
 
 from . import dialogs
@@ -38,13 +38,17 @@ def ask_folder(parent: Optional[QWidget], title: str) -> Optional[str]:
 
 
 def summary_text(report: BatchReport, report_path: Path) -> str:
+    """The whole output folder (earlier runs included), then what this run did."""
     s = report.summary()
     text = (f"{s['files']} photo{'s' if s['files'] != 1 else ''} · {s['faces_found']} faces found · "
             f"{s['anonymized']} anonymized · {s['flagged']} flagged for review")
-    if s["skipped_finished"]:
-        text += f" · {s['skipped_finished']} done in an earlier run"
+    if s["no_face"]:
+        text += f" · {s['no_face']} with no face found (check them)"
     if s["errors"]:
         text += f" · {s['errors']} could not be read or written"
+    text += f"\nThis run: {s['done_this_run']} done"
+    if s["skipped_finished"]:
+        text += f" · {s['skipped_finished']} done in an earlier run"
     return text + f"\nReport: {report_path}"
 
 
@@ -183,8 +187,8 @@ class BatchAnonymizeDialog(VaultJobDialog):
             self.report = report
             self.summary.setText(summary_text(report, outdir / REPORT_NAME))
             self.summary.show()
-            self.status.setText("Done." if not report.total("flagged") else
-                                "Done: look at the flagged faces listed in the report.")
+            self.status.setText("Done: look at the photos listed in the report as flagged, without a face or "
+                                "failed." if report.needs_review() else "Done.")
             self.finished_batch.emit(report)
 
         self.run_job("Anonymizing photos",

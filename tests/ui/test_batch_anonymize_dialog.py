@@ -18,7 +18,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
 from editor.core import image_io
-from editor.services.anonymize_service import REPORT_NAME
+from editor.services.anonymize_batch import REPORT_NAME
 from editor.services.vault_service import VaultService
 from editor.ui import keys_dialog
 from editor.ui.batch_anonymize_dialog import BatchAnonymizeDialog
