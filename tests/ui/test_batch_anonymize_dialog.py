@@ -144,3 +144,33 @@ def test_a_new_key_is_created_and_chosen(qtbot, parent, vault, monkeypatch):
     assert vault.keys.find("Press office").key_id == dlg.keys.key_id
     assert dlg.keys.combo.count() == 3
     dlg.reject()
+
+
+def test_an_output_folder_inside_the_input_is_refused_in_one_sentence(qtbot, parent, vault, tmp_path, sample_photo,
+                                                                      dialog_log):
+    vault.create_key("HR team")
+    folder = photos(tmp_path, sample_photo)
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    dlg = open_dialog(qtbot, parent, vault)
+    dlg.add_inputs([str(folder)])
+    dlg.output_edit.setText(str(folder / "anonymized"))
+    assert run(qtbot, dlg) == "failed"
+    assert "is inside the input" in dialog_log.last_error and dialog_log.last_error.count(". ") == 0
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before      # nothing written or nested
+    dlg.reject()
+
+
+def test_the_summary_names_the_photos_without_a_face(qtbot, parent, vault, tmp_path, sample_photo):
+    vault.create_key("HR team")
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    sky = np.zeros((64, 96, 3), np.uint8)
+    sky[..., 2] = 200
+    image_io.save_image(folder / "sky.png", sky)
+    dlg = open_dialog(qtbot, parent, vault)
+    dlg.add_inputs([str(folder)])
+    dlg.output_edit.setText(str(tmp_path / "out"))
+    assert run(qtbot, dlg) == "done"
+    assert "1 with no face found (check them)" in dlg.summary.text()
+    assert "without a face" in dlg.status.text()
+    dlg.reject()
