@@ -39,17 +39,25 @@ screenshot: dev
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
 
-# One-folder app in dist/veil/ (installer/README.md); rebuilt only when a source, model or resource changed.
-.PHONY: dist dist-test
+# One-folder app in dist/veil/ (installer/README.md); rebuilt only when a source, model (models/ and its subfolders,
+# but not models/training/) or resource changed, or VEIL_BUNDLE_CPU_ONLY did.
+.PHONY: dist dist-test FORCE
 DIST_BIN := dist/veil/veil
 DIST_SOURCES := $(shell find editor installer models resources -type f -not -path '*/__pycache__/*' \
                   -not -path 'models/training/*') pyproject.toml
+DIST_FLAVOUR := build/dist-flavour
+FLAVOUR := VEIL_BUNDLE_CPU_ONLY=$(VEIL_BUNDLE_CPU_ONLY)
+
+# Rewritten only when the flavour changed, so its date tells make whether the bundle is stale.
+$(DIST_FLAVOUR): FORCE
+	@mkdir -p $(@D)
+	@echo '$(FLAVOUR)' | cmp -s - $@ || echo '$(FLAVOUR)' > $@
 
 $(VENV)/.dist-installed: $(VENV)/.installed
 	$(PIP) install -e '.[dist]'
 	touch $@
 
-$(DIST_BIN): $(VENV)/.dist-installed $(DIST_SOURCES)
+$(DIST_BIN): $(VENV)/.dist-installed $(DIST_SOURCES) $(DIST_FLAVOUR)
 	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
 		installer/veil-linux.spec
 	touch $@

@@ -6,6 +6,8 @@
 - resources/: the sample photo, icons and the .desktop entry;
 - the metadata of the libraries About lists (their versions are read at run time);
 - not torch, scipy, scikit-image, the training code or the tests (editor/ imports none of them).
+
+PyInstaller is imported only where it is needed, so the suite can check these lists without it installed.
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ import importlib.util
 import json
 import os
 import sys
-from pathlib import Path
-
-from PyInstaller.utils.hooks import collect_submodules, copy_metadata
+from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parents[1]
 DLIB_MODELS = ("shape_predictor_68_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat")
@@ -40,20 +40,21 @@ GPU_PROVIDER_LIBS = ("libonnxruntime_providers_cuda", "libonnxruntime_providers_
                      "onnxruntime_providers_cuda", "onnxruntime_providers_tensorrt")
 
 
-def model_datas() -> list[tuple[str, str]]:
-    models = ROOT / "models"
+def model_datas(models: Path = ROOT / "models") -> list[tuple[str, str]]:
+    """(source, destination folder) for manifest.json and every file and notice it lists. A file keeps its path
+    under models/ (identities/identities.npz goes to models/identities/), where editor.runtime.models looks."""
     manifest = json.loads((models / "manifest.json").read_text(encoding="utf-8"))
     files = {"manifest.json"} | {row["file"] for row in manifest["models"].values()}
     missing = sorted(f for f in files if not (models / f).is_file())
     if missing:
-        raise SystemExit(f"models/ lacks {', '.join(missing)}, listed in models/manifest.json")
+        raise SystemExit(f"{models} lacks {', '.join(missing)}, listed in its manifest.json")
     notices = {row["notice"] for row in manifest["models"].values() if row.get("notice")} | {"MODEL_CARD.md"}
     for name in sorted(notices):
         if (models / name).is_file():
             files.add(name)
         else:       # a licence notice must ship with its model: loud, but a development build may go on
             print(f"WARNING: models/{name} (a model notice) is missing; do not ship this bundle", file=sys.stderr)
-    return [(str(models / f), "models") for f in sorted(files)]
+    return [(str(models / f), str(PurePosixPath("models", f).parent)) for f in sorted(files)]
 
 
 def dlib_datas() -> list[tuple[str, str]]:
@@ -73,6 +74,8 @@ def resource_datas() -> list[tuple[str, str]]:
 
 
 def metadata_datas() -> list[tuple[str, str]]:
+    from PyInstaller.utils.hooks import copy_metadata
+
     datas = []
     for dist in ABOUT_DISTRIBUTIONS:
         try:
@@ -82,11 +85,18 @@ def metadata_datas() -> list[tuple[str, str]]:
     return datas
 
 
+def file_datas() -> list[tuple[str, str]]:
+    """Every file the app reads at run time (tests/dist/test_bundle_contents.py checks where they land)."""
+    return model_datas() + dlib_datas() + resource_datas()
+
+
 def all_datas() -> list[tuple[str, str]]:
-    return model_datas() + dlib_datas() + resource_datas() + metadata_datas()
+    return file_datas() + metadata_datas()
 
 
 def hidden_imports() -> list[str]:
+    from PyInstaller.utils.hooks import collect_submodules
+
     # The CLI and the GUI import their modules inside functions; list them so none is missed.
     return collect_submodules("editor") + ["keyring.backends.SecretService", "keyring.backends.kwallet",
                                            "keyring.backends.macOS", "keyring.backends.Windows"]

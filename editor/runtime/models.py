@@ -36,9 +36,10 @@ def models_dir() -> Path:
 
 def _shown(path: Path) -> str:
     """How a model path is named in messages: short for the shipped folder, full for a custom one."""
-    if path.parent == _default_models_dir():
-        return f"models/{path.name}"
-    return str(path)
+    try:
+        return f"models/{path.relative_to(_default_models_dir()).as_posix()}"   # subfolders too (identities/)
+    except ValueError:
+        return str(path)
 
 
 def load_manifest() -> dict:

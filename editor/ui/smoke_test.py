@@ -79,6 +79,8 @@ class SmokeTest:
             problems.append("no photo is open")
         elif not self.faces:
             problems.append("no face was found")
+        if self.report is not None:     # tests/dist/smoke_test.sh checks every manifest model is in this line
+            print(f"smoke test: models present: {', '.join(self.report.models_present) or 'none'}")
         size = f"{doc.width}x{doc.height}" if doc is not None else "-"
         device = self.report.device if self.report is not None else "-"
         print(f"smoke test: opened {self.photo.name} ({size}), faces {self.faces}, models on {device}, "

@@ -23,21 +23,32 @@ class StartupReport:
     model_problems: List[str] = field(default_factory=list)
     device: str = "CPU"                     # where ONNX models run now: "CUDA" or "CPU"
     device_problem: Optional[str] = None    # runtime.device.NO_CUDA when the GPU was chosen but is missing
+    models_present: List[str] = field(default_factory=list)   # manifest names (and dlib's two) found intact
 
 
-def model_problems() -> List[str]:
-    """One sentence per missing or corrupt model: the manifest's models, then dlib's two package models."""
+def check_models() -> tuple[List[str], List[str]]:
+    """(the models found intact, one sentence per missing or corrupt one): the manifest's models by name, then
+    dlib's two package models."""
     try:
         names = list(load_manifest()["models"])
     except ModelError as e:
-        return [str(e)]
-    problems = []
-    for locate in [lambda n=name: model_path(n) for name in names] + [predictor_path, recognizer_path]:
+        return [], [str(e)]
+    locators = [(name, lambda n=name: model_path(n)) for name in names]
+    locators += [("dlib landmarks", predictor_path), ("dlib recognizer", recognizer_path)]
+    present, problems = [], []
+    for name, locate in locators:
         try:
             locate()
         except ModelError as e:
             problems.append(str(e))
-    return problems
+        else:
+            present.append(name)
+    return present, problems
+
+
+def model_problems() -> List[str]:
+    """One sentence per missing or corrupt model (see check_models)."""
+    return check_models()[1]
 
 
 def device_report() -> tuple[str, Optional[str]]:
@@ -47,7 +58,7 @@ def device_report() -> tuple[str, Optional[str]]:
 
 def run_startup_checks(ctx: JobContext) -> StartupReport:
     ctx.progress(0.0, "Checking the models")
-    problems = model_problems()
+    present, problems = check_models()
     ctx.progress(0.7, "Checking the device")
     device, device_problem = device_report()
-    return StartupReport(problems, device, device_problem)
+    return StartupReport(problems, device, device_problem, present)

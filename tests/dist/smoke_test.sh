@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make dist-test`: the built bundle, headless, on the sample photo. Runs its CLI (detect, inpaint) and its GUI
-# (VEIL_SMOKE_TEST=1: opens the photo, detects faces, exits by itself) and prints the bundle size.
+# `make dist-test`: the built bundle, headless, on the sample photo. Runs its CLI (detect, inpaint; anonymize and
+# recover with a key in a real keyring) and its GUI (VEIL_SMOKE_TEST=1: opens the photo, detects faces, checks every
+# model is present, exits by itself) and prints the bundle size.
 # Usage: tests/dist/smoke_test.sh [path/to/dist/veil/veil]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -40,6 +41,23 @@ cat "$work/err.txt"
 step "GUI (offscreen, exits by itself)"
 VEIL_SMOKE_TEST=1 "$bin" "$sample" 2>&1 | tee "$work/gui.txt" || fail "the GUI smoke test exited non-zero"
 grep -q "smoke test: .* OK$" "$work/gui.txt" || fail "the GUI smoke test did not report OK"
+# The start-up check must have found every model the manifest lists (an old or partial manifest in the bundle
+# would check fewer), not just reported no problem.
+present="$(sed -n 's/^smoke test: models present: //p' "$work/gui.txt")"
+manifest_names='import json, sys; print(*json.load(open(sys.argv[1]))["models"])'
+for name in $("$py" -c "$manifest_names" "$root/models/manifest.json"); do
+  case ", $present," in *", $name,"*) ;; *) fail "the start-up check did not find the model '$name'";; esac
+done
+
+step "anonymize and recover (a key in GNOME Keyring on a private D-Bus session)"
+if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
+  dbus-run-session -- bash "$root/tests/dist/anonymize_roundtrip.sh" "$bin" "$work/keyring" \
+    || fail "the anonymize/recover round trip"
+elif [ -n "${CI:-}" ]; then
+  fail "dbus-run-session or gnome-keyring-daemon is missing (bash scripts/system_deps.sh installs them)"
+else
+  echo "SKIPPED: dbus-run-session or gnome-keyring-daemon is missing, so the bundle's anonymize was NOT checked"
+fi
 
 step "bundle size"
 du -sh "$(dirname "$bin")"
