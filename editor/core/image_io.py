@@ -9,6 +9,7 @@ which the vault uses to embed payloads) and writes atomically.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import os
 import re
@@ -21,9 +22,12 @@ import numpy as np
 from PIL import (BmpImagePlugin, Image, ImageCms, JpegImagePlugin, PngImagePlugin, TiffImagePlugin,
                  WebPImagePlugin)
 
+from . import libtiff_messages
 from .atomic import atomic_write_bytes
 from .errors import ImageError
 from .image_types import ImageMetadata, LoadedImage
+
+log = logging.getLogger(__name__)
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -46,6 +50,9 @@ JPEG_DEFAULT_QUALITY = 95
 # is checked first, from the header, so Pillow's must not sit below ours.
 if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+# libtiff (Pillow's TIFF codec) writes its errors straight to the terminal; from here on they come to us instead.
+libtiff_messages.install()
 
 # Opened through the plugin classes directly (not Image.open) so that only these five decoders ever see user
 # files, and so that our size check runs before Pillow's own DecompressionBombWarning would.
@@ -197,7 +204,7 @@ def _decode(fp: BinaryIO, name: str, max_pixels: int) -> LoadedImage:
             frames = int(getattr(im, "n_frames", 1))
             if frames > 1:
                 im.seek(0)
-            im.load()  # full decode: a truncated file raises here (LOAD_TRUNCATED_IMAGES stays off)
+            _full_decode(im, name)  # a truncated file raises here (LOAD_TRUNCATED_IMAGES stays off)
         except Image.DecompressionBombError:  # Pillow's own limit, lower than ours only if a caller raised ours
             pillow_limit = 2 * (Image.MAX_IMAGE_PIXELS or max_pixels)
             raise _too_large(name, width * height, min(max_pixels, pillow_limit)) from None
@@ -211,6 +218,16 @@ def _decode(fp: BinaryIO, name: str, max_pixels: int) -> LoadedImage:
         return loaded
     finally:
         im.close()
+
+
+def _full_decode(im: Image.Image, name: str) -> None:
+    """Decode every pixel now. A libtiff error is a failed read: libtiff reports a damaged strip only as a message
+    and hands Pillow the pixels it guessed, so without this a broken TIFF would open as a garbled picture."""
+    with libtiff_messages.captured_errors() as libtiff_errors:
+        im.load()
+    if libtiff_errors:
+        log.info("%s: %s", name, "; ".join(libtiff_errors))
+        raise OSError("libtiff: " + "; ".join(libtiff_errors))
 
 
 def _to_loaded(im: Image.Image, fp: BinaryIO, fmt: str, name: str) -> LoadedImage:

@@ -53,7 +53,8 @@ def cuda_works() -> bool:
         works = False
     else:
         try:
-            _, device = onnx_session.create_session(model_path(PROBE_MODEL), prefer="cuda")
+            # "auto", not "cuda": a probe is not the user asking for the GPU, so a CPU-only machine hears no warning
+            _, device = onnx_session.create_session(model_path(PROBE_MODEL), prefer="auto")
             works = device == "CUDA"
         except VeilError:
             works = False           # a broken probe model is reported by the model check, not here

@@ -3,6 +3,9 @@
 onnxruntime-gpu lists CUDAExecutionProvider even on machines without a GPU or without the CUDA libraries; a
 session then silently runs on the CPU. So a session is only labelled "CUDA" when it was created with that
 provider active, and the first failure is remembered so later sessions skip the probe (and its noise).
+
+That CUDA is missing is news only to a user who asked for the GPU: then it is a warning (once per process).
+With "auto" the CPU is simply the answer on most machines, so it is said once at INFO, for `--verbose`.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ Preference = Literal["auto", "cpu", "cuda"]
 _ORT_SEVERITY = 3
 _lock = threading.Lock()
 _cuda_broken = False
+_cuda_broken_reason = ""
 _warned = False
+_informed = False
 
 
 def available_providers() -> list[str]:
@@ -44,8 +49,8 @@ def _options(threads: int | None) -> ort.SessionOptions:
     return opts
 
 
-def _try_cuda(path: Path) -> ort.InferenceSession | None:
-    global _cuda_broken
+def _try_cuda(path: Path, prefer: Preference) -> ort.InferenceSession | None:
+    global _cuda_broken, _cuda_broken_reason
     reason = ""
     ort.set_default_logger_severity(4)      # the failed CUDA load would print a red ORT error block
     try:
@@ -57,24 +62,30 @@ def _try_cuda(path: Path) -> ort.InferenceSession | None:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     finally:
         ort.set_default_logger_severity(_ORT_SEVERITY)
-    _cuda_broken = True
-    _warn_once(reason)
+    _cuda_broken, _cuda_broken_reason = True, reason
+    _say_cuda_unusable(reason, prefer)
     return None
 
 
-def _warn_once(reason: str) -> None:
-    global _warned
+def _say_cuda_unusable(reason: str, prefer: Preference) -> None:
+    """A warning once when the user chose the GPU, else one INFO line: a CPU-only machine is not a problem."""
+    global _warned, _informed
+    asked_for_gpu = prefer == "cuda"
     with _lock:
-        if not _warned:
-            _warned = True
-            log.warning("CUDA is not usable (%s); models run on the CPU.", reason)
+        if asked_for_gpu:
+            first, _warned = not _warned, True
+        else:
+            first, _informed = not (_informed or _warned), True
+    if first:
+        log.log(logging.WARNING if asked_for_gpu else logging.INFO,
+                "CUDA is not usable (%s); models run on the CPU.", reason)
 
 
 def create_session(path: Path | str, prefer: Preference | None = None) -> tuple[ort.InferenceSession, str]:
     """A session for the model at `path` and the device it runs on ("CUDA" or "CPU").
 
-    "auto" and "cuda" use CUDA when it really works and fall back to the CPU (one logged warning per process);
-    "cpu" never tries CUDA. None follows the user's device preference (Settings).
+    "auto" and "cuda" use CUDA when it really works and fall back to the CPU (logged once per process: a warning
+    for "cuda", INFO for "auto"); "cpu" never tries CUDA. None follows the user's device preference (Settings).
     """
     if prefer is None:
         from .device import get_preference
@@ -85,13 +96,15 @@ def create_session(path: Path | str, prefer: Preference | None = None) -> tuple[
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"The model file {path} is missing; reinstall Veil.")
-    if prefer != "cpu" and not _cuda_broken:
-        if CUDA in available_providers():
-            session = _try_cuda(path)
+    if prefer != "cpu":
+        if _cuda_broken:
+            _say_cuda_unusable(_cuda_broken_reason, prefer)     # an "auto" probe failed before "cuda" was asked
+        elif CUDA in available_providers():
+            session = _try_cuda(path, prefer)
             if session is not None:
                 return session, "CUDA"
-        elif prefer == "cuda":
-            _warn_once("this onnxruntime build has no CUDA provider")
+        else:
+            _say_cuda_unusable("this onnxruntime build has no CUDA provider", prefer)
     try:
         session = ort.InferenceSession(str(path), _options(os.cpu_count()), providers=[CPU])
     except Exception:  # noqa: BLE001 - ORT raises several unrelated types for a bad file

@@ -1,4 +1,5 @@
-"""ONNX Runtime session factory: CUDA only when it really works, otherwise the CPU with one warning."""
+"""ONNX Runtime session factory: CUDA only when it really works, otherwise the CPU, with one warning only for
+a user who asked for the GPU."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def fresh_probe(monkeypatch):
     """Forget what earlier tests learnt about CUDA in this process."""
     monkeypatch.setattr(onnx_session, "_cuda_broken", False)
     monkeypatch.setattr(onnx_session, "_warned", False)
+    monkeypatch.setattr(onnx_session, "_informed", False)
 
 
 def _run_yunet(session) -> dict:
@@ -37,17 +39,22 @@ def test_cpu_session_runs_the_detector():
 
 def test_auto_labels_the_device_that_really_runs(fresh_probe, caplog):
     assert "CPUExecutionProvider" in available_providers()
-    with caplog.at_level(logging.WARNING, logger=onnx_session.__name__):
+    with caplog.at_level(logging.INFO, logger=onnx_session.__name__):
         first, device = create_session(model_path("yunet"), prefer="auto")
+        create_session(model_path("yunet"), prefer="auto")
+        auto_said = [(r.levelno, r.getMessage()) for r in caplog.records]
+        caplog.clear()
         second, device_again = create_session(model_path("yunet"), prefer="cuda")
+        create_session(model_path("yunet"), prefer="cuda")
+        cuda_said = [(r.levelno, r.getMessage()) for r in caplog.records]
     assert device == device_again
     assert ("CUDAExecutionProvider" in first.get_providers()) == (device == "CUDA")
     _run_yunet(second)
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    if device == "CPU" and "CUDAExecutionProvider" in available_providers():
-        assert len(warnings) == 1 and "CUDA is not usable" in warnings[0].getMessage()
-    elif device == "CUDA":
-        assert warnings == []
+    if device == "CPU":     # "auto": a line for --verbose; "cuda" was asked for: one warning
+        assert [level for level, _ in auto_said] == [logging.INFO] and "CUDA is not usable" in auto_said[0][1]
+        assert [level for level, _ in cuda_said] == [logging.WARNING] and "CUDA is not usable" in cuda_said[0][1]
+    else:
+        assert auto_said == cuda_said == []
 
 
 def test_bad_files_are_model_errors(tmp_path):
