@@ -28,10 +28,17 @@ USAGE_ERROR = 2                 # argparse's own exit status for a command line 
 BROKEN_PIPE = 141
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's errors as one sentence (argparse prints the whole usage first); `--help` still shows it."""
+
+    def error(self, message: str):
+        self.exit(USAGE_ERROR, f"{self.prog}: {message} (see {self.prog} --help).\n")
+
+
 def _build_parser() -> tuple[argparse.ArgumentParser, Dict[str, argparse.ArgumentParser]]:
     from . import anonymize_commands, edit_commands, unmask_commands, vault_commands
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="veil",
         description="Veil: remove face masks, retouch and reversibly anonymize faces, locally. "
                     "Run `veil [IMG]` to open the editor, or a command below for batch work.",
@@ -47,8 +54,9 @@ def _build_parser() -> tuple[argparse.ArgumentParser, Dict[str, argparse.Argumen
 
 
 def _gui_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="veil", description="Open the Veil editor (optionally on a photo).")
+    p = _Parser(prog="veil", description="Open the Veil editor (optionally on a photo).")
     p.add_argument("image", nargs="?", help="photo to open")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
     return p
 
 

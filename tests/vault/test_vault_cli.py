@@ -113,7 +113,7 @@ def test_cli_refusals_are_one_sentence(veil, tmp_path, photo_and_mask):
     code, _, err = veil("seal", photo, "--mask", mask, "--key", "Nobody", "-o", tmp_path / "s.png")
     assert code != 0 and one_sentence(err) and not (tmp_path / "s.png").exists()
     code, _, err = veil("seal", photo, "--mask", mask, "--key", "Nobody", "-o", photo)
-    assert code != 0 and "overwrite the original" in err
+    assert code != 0 and "Refusing to overwrite" in err and one_sentence(err)
     code, _, err = veil("recover", photo, "-o", tmp_path / "r.png")
     assert code != 0 and "no recovery data" in err and one_sentence(err)
 
