@@ -93,3 +93,10 @@ def test_inpaint_refuses_to_overwrite_input_and_bad_mask(tmp_path):
     proc = veil("inpaint", str(src), "--mask", str(empty), "-o", str(tmp_path / "o.png"))
     assert proc.returncode != 0 and "mask" in proc.stderr.lower()
     assert src.read_bytes() == before
+
+
+def test_a_command_line_argparse_cannot_parse_gets_one_sentence():
+    for argv, missing in ((["detect"], "image"), (["inpaint", str(ASTRONAUT)], "--mask"), (["keys"], "ACTION")):
+        proc = veil(*argv)
+        assert proc.returncode == 2 and missing in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1 and "usage:" not in proc.stderr
