@@ -11,7 +11,8 @@ the training identities (models/training/recognizer_thresholds.py). Pixels go in
 "fixed image standardisation" this model was trained with; the package's per-image prewhitening separated the
 training identities worse (balanced accuracy 0.906 against 0.942 on 40 identities).
 
-ONNX Runtime releases the GIL while it runs, so unlike dlib this model needs no model-host child process.
+ONNX Runtime releases the GIL while it loads and runs this model (measured: a ticking thread stalled at most
+11 ms during the 0.5 s load, 6 ms while 8 faces were embedded), so unlike dlib it needs no model-host child.
 """
 
 from __future__ import annotations
