@@ -17,6 +17,7 @@ ONNX Runtime releases the GIL while it loads and runs this model (measured: a ti
 
 from __future__ import annotations
 
+import threading
 from typing import Optional, Sequence
 
 import cv2
@@ -111,11 +112,13 @@ class FaceNetEmbedder:
 
 
 _default: Optional[FaceNetEmbedder] = None
+_default_lock = threading.Lock()
 
 
 def default_embedder() -> FaceNetEmbedder:
-    """The process-wide embedder (its ONNX session is created on first use)."""
+    """The process-wide embedder (its ONNX session is created on first use, once)."""
     global _default
-    if _default is None:
-        _default = FaceNetEmbedder()
-    return _default
+    with _default_lock:
+        if _default is None:
+            _default = FaceNetEmbedder()
+        return _default
