@@ -5,7 +5,8 @@ For each face (deterministic for a given face index and seed):
   blur) and are flagged "fallback": the engine never skips a face;
 - otherwise the bank's identities are tried in the order fixed by (seed, face index), within the face's
   appearance group and never one already given to another face of the photo; each try is verified
-  (re-detected, dlib distance >= 0.6 from the original, landmark NME bounded) and the first that passes is kept;
+  (re-detected, another person for every recognizer at its data-chosen threshold, landmark NME bounded) and the
+  first that passes is kept;
   retries follow the bank's retry plan (far from the face, apart from what the neighbouring seeds may keep, so
   a re-roll still gives another person) and are rendered with `retry_style` (the new face's own eyes, no grain
   from the original): stronger;
@@ -27,7 +28,8 @@ from editor.vision.pipeline import FacePipeline, default_pipeline
 
 from .bank import IdentityBank, default_bank
 from .fallback import FALLBACKS, obscure_face
-from .identity import IdentityEmbedder, default_embedder, distance
+from .identity import distance
+from .recognizers import Recognizer, default_recognizers
 from .reshape import BUDGET, reshaped_landmarks
 from .synthesis import FacePatch, SynthesisStyle, synthesize_face
 from .verify import Verification, VerificationLimits, verify_face
@@ -35,12 +37,21 @@ from .verify import Verification, VerificationLimits, verify_face
 MIN_FACE = 40             # px, shorter side of the box: below it the identity engine has too little to work with
 MAX_TRIES = 4             # a first identity and the bank's PLANNED_RETRIES
 
+# Strength. Standard keeps the geometry (pose, expression and landmarks: mean NME <= 0.05 on the benchmark).
+# Strong, for high-risk publication, lets the face shape change twice as much (mean NME <= 0.10) and replaces the
+# eyes too, so no part of the inner face keeps the original's pixels.
+STANDARD, STRONG = "standard", "strong"
+STRENGTHS = (STANDARD, STRONG)
+STRONG_BUDGET = 2 * BUDGET
+STRONG_MAX_NME = 0.16      # per face; the benchmark's mean target for Strong is 0.10
+
 ANONYMIZED, FALLBACK, FAILED = "anonymized", "fallback", "failed"
 
 
 @dataclass(frozen=True)
 class AnonymizeOptions:
     fallback: str = "pixelate"               # "pixelate" or "blur", for faces the engine cannot verify
+    strength: str = STANDARD                 # the level `for_strength` made these options for (reports say it)
     min_face: int = MIN_FACE
     max_tries: int = MAX_TRIES
     reshape_budget: float = BUDGET           # mean landmark move given to the new identity's shape
@@ -50,9 +61,23 @@ class AnonymizeOptions:
     # eyes and grain (the gaze then follows the new face's eyes) rather than let the face end up pixelated.
     retry_style: SynthesisStyle = field(default_factory=lambda: SynthesisStyle(keep_eyes=False, grain_sigma=0.0))
 
+    @classmethod
+    def for_strength(cls, strength: str = STANDARD, **kwargs) -> "AnonymizeOptions":
+        """The options of a strength level (STRENGTHS); other fields as keyword arguments."""
+        if strength == STANDARD:
+            return cls(**kwargs)
+        if strength != STRONG:
+            raise ValueError(f"strength must be one of {STRENGTHS}")
+        own_eyes = SynthesisStyle(keep_eyes=False, grain_sigma=0.0)
+        limits = kwargs.pop("limits", VerificationLimits())
+        return cls(strength=STRONG, reshape_budget=STRONG_BUDGET, style=own_eyes, retry_style=own_eyes,
+                   limits=replace(limits, max_nme=max(limits.max_nme, STRONG_MAX_NME)), **kwargs)
+
     def __post_init__(self) -> None:
         if self.fallback not in FALLBACKS:
             raise ValueError(f"fallback must be one of {FALLBACKS}")
+        if self.strength not in STRENGTHS:
+            raise ValueError(f"strength must be one of {STRENGTHS}")
         if self.max_tries < 1:
             raise ValueError("max_tries must be at least 1")
 
@@ -112,15 +137,12 @@ class AnonymizeEngine:
     """Bank, detector/landmarks and recognizer loaded once; `anonymize` may be called from a worker thread."""
 
     def __init__(self, bank: Optional[IdentityBank] = None, pipeline: Optional[FacePipeline] = None,
-                 embedder: Optional[IdentityEmbedder] = None) -> None:
+                 recognizers: Optional[Sequence[Recognizer]] = None) -> None:
         self.bank = bank or default_bank()
         self.pipeline = pipeline or default_pipeline()
-        self._embedder = embedder
-
-    @property
-    def embedder(self) -> IdentityEmbedder:
-        """The one given, else the default at the time of the call (in the model host child when isolated)."""
-        return self._embedder or default_embedder()
+        self.recognizers = tuple(recognizers or default_recognizers())
+        if self.recognizers[0].name != "dlib":
+            raise ValueError("dlib's recognizer comes first: the identity bank is organised in its space")
 
     def anonymize(self, image: np.ndarray, faces: Sequence[Face], seed: int,
                   options: AnonymizeOptions = AnonymizeOptions(), ctx: Optional[JobContext] = None,
@@ -132,7 +154,7 @@ class AnonymizeEngine:
         """
         out = np.array(image, dtype=np.uint8, copy=True)
         keys = list(indices) if indices is not None else list(range(len(faces)))
-        originals = self._original_descriptors(image, faces, options)
+        originals = self.original_embeddings(image, faces, options)
         used: set[int] = set()
         outcomes = []
         for n, (face, key) in enumerate(zip(faces, keys)):
@@ -147,36 +169,37 @@ class AnonymizeEngine:
             ctx.progress(1.0, "Faces anonymized")
         return out, outcomes
 
-    def _original_descriptors(self, image: np.ndarray, faces: Sequence[Face],
-                              options: AnonymizeOptions) -> dict[int, np.ndarray]:
-        """The descriptor of every face that will get an identity, by position, in one batched recognizer run
-        (a quarter cheaper per face than one run each)."""
+    def original_embeddings(self, image: np.ndarray, faces: Sequence[Face],
+                            options: AnonymizeOptions = AnonymizeOptions()) -> dict[int, dict[str, np.ndarray]]:
+        """Every recognizer's embedding of every face that will get an identity, by position, in one batched run
+        per recognizer (a quarter cheaper per face than one run each)."""
         eligible = [n for n, f in enumerate(faces)
                     if f.landmarks68 is not None and min(f.box[2], f.box[3]) >= options.min_face]
-        embedder = self.embedder
-        chips = [embedder.chip(image, faces[n].landmarks68) for n in eligible]
-        return dict(zip(eligible, embedder.embed_chips(chips)))
+        out: dict[int, dict[str, np.ndarray]] = {n: {} for n in eligible}
+        for rec in self.recognizers:
+            for n, emb in zip(eligible, rec.embed_faces(image, [faces[n].landmarks68 for n in eligible])):
+                out[n][rec.name] = emb
+        return out
 
     def anonymize_face(self, image: np.ndarray, face: Face, key: int, seed: int,
                        options: AnonymizeOptions = AnonymizeOptions(), avoid: Optional[set[int]] = None,
-                       original: Optional[np.ndarray] = None) -> FaceOutcome:
+                       original: Optional[dict[str, np.ndarray]] = None) -> FaceOutcome:
         """One face of `image` (not modified): the outcome's patch holds the new pixels. `original` is the face's
-        descriptor in `image` when the caller has it already."""
+        embedding by each recognizer when the caller has them already."""
         side = min(face.box[2], face.box[3])
         if face.landmarks68 is None or side < options.min_face:
             why = (f"the face is {side:.0f} px, under {options.min_face} px" if side < options.min_face
                    else "its landmarks could not be found")
             return self._fallback(image, face, key, seed, options, FALLBACK, None,
                                   (f"{why}: {options.fallback}d instead of given a new identity",))
-        embedder = self.embedder
         if original is None:
-            original = embedder.embed(image, face.landmarks68)
+            original = self.original_embeddings(image, [face], options)[0]
         best: Optional[tuple[FacePatch, Verification, int]] = None
         # Each try is checked on a copy of the neighbourhood only (all the detector and recognizer look at),
         # not of the whole photo.
         x, y, w, h = face.box
         around = Rect(int(x - w), int(y - h), int(x + 2 * w) + 1, int(y + 2 * h) + 1).clip(*image.shape[1::-1])
-        candidates = self._candidates(original, face, key, seed, avoid or set())[: options.max_tries]
+        candidates = self._candidates(original["dlib"], face, key, seed, avoid or set())[: options.max_tries]
         for attempt, identity in enumerate(candidates):
             style = options.style if attempt == 0 else options.retry_style
             patch = self._render(image, face, identity, options, style)
@@ -184,7 +207,7 @@ class AnonymizeEngine:
             work = np.array(image[region.slices], copy=True)
             _paste(work, _moved(patch, -region.x0, -region.y0))
             check = verify_face(work, _shifted(face, (-region.x0, -region.y0)), original, self.pipeline,
-                                embedder, options.limits)
+                                self.recognizers, options.limits)
             if best is None or _rank(check, options.limits) > _rank(best[1], options.limits):
                 best = (patch, check, identity)
             if check.passed:
@@ -221,6 +244,7 @@ class AnonymizeEngine:
 
 
 def _rank(check: Verification, limits: VerificationLimits) -> tuple:
-    """Passing first, then found again with the geometry kept, then the farthest identity."""
+    """Passing first, then found again with the geometry kept, then the farthest identity for the recognizer
+    that sees it nearest."""
     geometry_ok = check.landmark_nme is not None and check.landmark_nme <= limits.max_nme
-    return (check.passed, geometry_ok, check.identity_distance or 0.0)
+    return (check.passed, geometry_ok, check.identity_ratio)

@@ -76,8 +76,10 @@ def reshaped_landmarks(landmarks68: np.ndarray, shape_offsets: np.ndarray, bank_
     mean_move = float(np.linalg.norm(offsets, axis=1).mean()) / iod
     if mean_move < 1e-9:
         return lm.copy()
-    offsets *= min(budget / mean_move, MAX_GAIN)
+    # A larger budget (the Strong strength) raises the exaggeration and per-point limits with it.
+    scale = budget / BUDGET
+    offsets *= min(budget / mean_move, MAX_GAIN * scale)
     length = np.linalg.norm(offsets, axis=1, keepdims=True) / iod
-    offsets *= np.minimum(1.0, CAP / np.maximum(length, 1e-12))
+    offsets *= np.minimum(1.0, CAP * scale / np.maximum(length, 1e-12))
     _limit_brow_gaps(lm, offsets)
     return lm + offsets

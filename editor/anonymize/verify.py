@@ -1,9 +1,11 @@
 """Verification of an anonymized face: found again, far from the original identity, same geometry.
 
 The check plays the attacker: it runs the detector again on the new pixels (around the face), predicts the 68
-landmarks on what it found, and embeds that face with dlib's recognizer, exactly as a recognition system would.
+landmarks on what it found, and embeds that face with every recognizer, exactly as a recognition system would.
 - redetected: the detector finds a face overlapping the original box (IoU >= MIN_IOU);
-- identity distance: dlib 128-d distance to the original (>= SAME_PERSON, 0.6, means another person for dlib);
+- identity: for each recognizer (editor/anonymize/recognizers.py), the distance to the original must reach that
+  recognizer's data-chosen same-person threshold (plus `margin`); one recognizer that still sees the person fails
+  the face;
 - landmark NME: mean error of the 68 re-predicted points over the original's inter-ocular distance (outer eye
   corners, the 300-W convention).
 """
@@ -11,7 +13,7 @@ landmarks on what it found, and embeds that face with dlib's recognizer, exactly
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Mapping, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -20,7 +22,7 @@ from editor.core.faces import Face
 from editor.core.geometry import Rect
 from editor.vision.pipeline import FacePipeline
 
-from .identity import SAME_PERSON, IdentityEmbedder, distance
+from .recognizers import Recognizer
 
 MAX_NME = 0.08            # per-face bound (the benchmark's mean target is 0.05; dlib itself jitters ~0.02)
 MIN_IOU = 0.4
@@ -31,18 +33,54 @@ REDETECT_FACE = 160
 
 
 @dataclass(frozen=True)
+class IdentityCheck:
+    """One recognizer's verdict: the new face's distance to the original against its same-person threshold."""
+
+    recognizer: str
+    label: str
+    distance: Optional[float]             # None when the face could not be embedded
+    threshold: float                      # the data-chosen threshold plus the limits' margin
+
+    @property
+    def passed(self) -> bool:
+        return self.distance is not None and self.distance >= self.threshold
+
+    @property
+    def ratio(self) -> float:
+        """Distance over threshold: >= 1 clears this recognizer; comparable across recognizers."""
+        return 0.0 if self.distance is None else self.distance / self.threshold
+
+    def to_json(self) -> dict:
+        return {"recognizer": self.recognizer, "distance": None if self.distance is None else round(self.distance, 4),
+                "threshold": round(self.threshold, 4), "passed": self.passed}
+
+
+@dataclass(frozen=True)
 class Verification:
     redetected: bool
-    identity_distance: Optional[float]    # None when the face could not be embedded
+    identity: tuple[IdentityCheck, ...]   # one per recognizer, in the recognizers' order
     landmark_nme: Optional[float]         # None when the face was not found again
     passed: bool
     reasons: tuple[str, ...] = ()
-    embedding: Optional[np.ndarray] = field(default=None, compare=False, repr=False)   # the new face's descriptor
+    # The new face's embedding by each recognizer (by name): a re-roll and the bench compare against them.
+    embeddings: Mapping[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def identity_passed(self) -> bool:
+        return bool(self.identity) and all(c.passed for c in self.identity)
+
+    @property
+    def identity_ratio(self) -> float:
+        """The weakest recognizer's distance over its threshold (>= 1: every recognizer sees another person)."""
+        return min((c.ratio for c in self.identity), default=0.0)
+
+    def distance(self, recognizer: str) -> Optional[float]:
+        return next((c.distance for c in self.identity if c.recognizer == recognizer), None)
 
     def to_json(self) -> dict:
         return {
             "redetected": self.redetected,
-            "identity_distance": None if self.identity_distance is None else round(self.identity_distance, 4),
+            "identity": [c.to_json() for c in self.identity],
             "landmark_nme": None if self.landmark_nme is None else round(self.landmark_nme, 4),
             "passed": self.passed,
             "reasons": list(self.reasons),
@@ -51,7 +89,7 @@ class Verification:
 
 @dataclass(frozen=True)
 class VerificationLimits:
-    min_distance: float = SAME_PERSON
+    margin: float = 0.0                   # added to every recognizer's threshold
     max_nme: float = MAX_NME
 
 
@@ -97,9 +135,10 @@ def redetect(pipeline: FacePipeline, image: np.ndarray, face: Face) -> Optional[
     return best
 
 
-def verify_face(image: np.ndarray, face: Face, original_embedding: np.ndarray, pipeline: FacePipeline,
-                embedder: IdentityEmbedder, limits: VerificationLimits = VerificationLimits()) -> Verification:
-    """Check the anonymized `image` at `face` (the original detection, with its landmarks68)."""
+def verify_face(image: np.ndarray, face: Face, originals: Mapping[str, np.ndarray], pipeline: FacePipeline,
+                recognizers: Sequence[Recognizer], limits: VerificationLimits = VerificationLimits()) -> Verification:
+    """Check the anonymized `image` at `face` (the original detection, with its landmarks68); `originals` holds the
+    original face's embedding by each recognizer's name."""
     found = redetect(pipeline, image, face)
     reasons = []
     nme = None
@@ -111,8 +150,14 @@ def verify_face(image: np.ndarray, face: Face, original_embedding: np.ndarray, p
         nme = landmark_nme(points, face.landmarks68)
         if nme > limits.max_nme:
             reasons.append(f"landmark error {nme:.3f} is above {limits.max_nme:.2f} (the geometry moved)")
-    embedding = embedder.embed(image, points)
-    dist = distance(embedding, original_embedding)
-    if dist < limits.min_distance:
-        reasons.append(f"identity distance {dist:.2f} is below {limits.min_distance:.2f} (still recognisable)")
-    return Verification(found is not None, dist, nme, not reasons, tuple(reasons), embedding)
+    checks, embeddings = [], {}
+    for rec in recognizers:
+        embedding = rec.embedder.embed(image, points)
+        embeddings[rec.name] = embedding
+        check = IdentityCheck(rec.name, rec.label, rec.distance(embedding, originals[rec.name]),
+                              rec.threshold + limits.margin)
+        checks.append(check)
+        if not check.passed:
+            reasons.append(f"{rec.label} distance {check.distance:.2f} is below {check.threshold:.2f} "
+                           "(still recognisable)")
+    return Verification(found is not None, tuple(checks), nme, not reasons, tuple(reasons), embeddings)

@@ -15,20 +15,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         "anonymize", help="give every face a new identity; seal the originals for a keyholder",
         description="Anonymize every face in the photos and folders given (folders are walked, their tree kept "
                     "under OUTDIR). Each face gets a synthetic identity that keeps pose, expression and lighting, "
-                    "and is verified: found again, dlib identity distance >= 0.6, landmark error bounded. Tiny "
-                    "faces and faces that fail verification are pixelated (or blurred) and flagged. The original "
-                    "faces are sealed inside each output for the recovery key. Every output, with or without a "
-                    "face, is written with the privacy metadata profile (no GPS, maker notes, thumbnails or "
-                    "personal fields). OUTDIR must lie outside every input. A JSON report is written to "
-                    "OUTDIR/veil-anonymize-report.json; a second run with the same key and seed skips the photos "
-                    "already finished. The summary and exit status describe the whole output folder: 0 all "
-                    "verified, 2 some face failed verification, 1 some photo could not be read.")
+                    "and is verified: found again, another person for every recognizer (dlib and FaceNet, each at "
+                    "its data-chosen threshold), landmark error bounded. Tiny faces and faces that fail "
+                    "verification are pixelated (or blurred) and flagged. The original faces are sealed inside each "
+                    "output for the recovery key. Every output, with or without a face, is written with the privacy "
+                    "metadata profile (no GPS, maker notes, thumbnails or personal fields). OUTDIR must lie outside "
+                    "every input. A JSON report is written to OUTDIR/veil-anonymize-report.json; a second run with "
+                    "the same key and seed skips the photos already finished. The summary and exit status describe "
+                    "the whole output folder: 0 all verified, 2 some face failed verification, 1 some photo could "
+                    "not be read.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="photos or folders")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="folder to write the results to")
     p.add_argument("--key", required=True, help="label or id of the recovery key (see `veil keys list`)")
     p.add_argument("--sidecar", action="store_true", help="also write OUT.veil next to each output")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="photos processed in parallel (default 1)")
     p.add_argument("--seed", type=int, default=0, help="choice of new identities (default 0)")
+    p.add_argument("--strength", choices=("standard", "strong"), default="standard",
+                   help="standard (default) keeps pose, expression and landmarks; strong also changes the face "
+                        "shape and the eyes, for high-risk publication")
     p.add_argument("--fallback", choices=("pixelate", "blur"), default="pixelate",
                    help="how faces that cannot get a verified identity are hidden (default pixelate)")
     p.set_defaults(handler=cmd_anonymize)
@@ -55,12 +59,13 @@ class _ProgressBar:
 
 def cmd_anonymize(args: argparse.Namespace) -> int:
     from editor.anonymize.engine import AnonymizeOptions
+    from editor.anonymize.recognizers import default_recognizers
     from editor.services.anonymize_batch import REPORT_NAME, anonymize_paths
 
     if args.jobs < 1:
         raise SystemExit("veil anonymize: --jobs must be at least 1")
     batch = anonymize_paths(args.inputs, args.output, args.key, seed=args.seed, sidecar=args.sidecar,
-                            jobs=args.jobs, options=AnonymizeOptions(fallback=args.fallback),
+                            jobs=args.jobs, options=AnonymizeOptions.for_strength(args.strength, fallback=args.fallback),
                             on_file=_ProgressBar())
     # The numbers describe the whole output folder (earlier runs included): a resumed run that had nothing left
     # to do must still report, and exit with, the failures recorded before.
@@ -69,6 +74,8 @@ def cmd_anonymize(args: argparse.Namespace) -> int:
           f"and verified, {s['flagged']} flagged for review ({s['failed_verification']} failed verification), "
           f"{s['no_face']} with no face found, {s['errors']} error(s).")
     print(f"This run: {s['done_this_run']} photo(s) done, {s['skipped_finished']} already done in an earlier run.")
+    judges = ", ".join(f"{r.label} distance >= {r.threshold:.3f}" for r in default_recognizers())
+    print(f"Verified means every recognizer sees another person: {judges} (thresholds chosen from data).")
     review = batch.needs_review()
     if review:
         print("To review:")

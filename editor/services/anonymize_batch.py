@@ -202,23 +202,24 @@ def _load_report(path: Path) -> dict:
     return data if isinstance(data, dict) and data.get("version") == REPORT_VERSION else {}
 
 
-def _write_report(path: Path, key: str, key_id: str, seed: int, entries: dict, summary: dict) -> None:
+def _write_report(path: Path, key: str, key_id: str, seed: int, strength: str, entries: dict,
+                  summary: dict) -> None:
     from editor.core.atomic import atomic_write_bytes
 
-    doc = {"version": REPORT_VERSION, "key": key, "key_id": key_id, "seed": seed, "summary": summary,
-           "files": entries}
+    doc = {"version": REPORT_VERSION, "key": key, "key_id": key_id, "seed": seed, "strength": strength,
+           "summary": summary, "files": entries}
     atomic_write_bytes(path, (json.dumps(doc, indent=1) + "\n").encode("utf-8"))
 
 
-def _earlier_entries(old: dict, outdir: Path, key: str, key_id: str, seed: int) -> dict:
-    """The entries of an earlier run into `outdir`; refuses one made with another key or seed, whose outputs would
-    be mixed with this run's under one report."""
+def _earlier_entries(old: dict, outdir: Path, key: str, key_id: str, seed: int, strength: str) -> dict:
+    """The entries of an earlier run into `outdir`; refuses one made with another key, seed or strength, whose
+    outputs would be mixed with this run's under one report."""
     if not old:
         return {}
     same_key = old.get("key_id") == key_id if old.get("key_id") else old.get("key") == key
-    if not same_key or old.get("seed") != seed:
-        raise VeilError(f"{outdir} holds photos anonymized with another key or seed (see {REPORT_NAME}); choose a "
-                        "new output folder, or the same key and seed to resume that run.")
+    if not same_key or old.get("seed") != seed or old.get("strength", "standard") != strength:
+        raise VeilError(f"{outdir} holds photos anonymized with another key, seed or strength (see {REPORT_NAME}); "
+                        "choose a new output folder, or the same settings to resume that run.")
     files = old.get("files")
     return dict(files) if isinstance(files, dict) else {}
 
@@ -264,9 +265,10 @@ def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: str, 
     outdir = Path(outdir)
     vault = vault or VaultService()
     key_info = vault.keys.find(key)               # a missing key stops the batch before any work
+    strength = (options or AnonymizeOptions()).strength
     pairs = plan_batch(inputs, outdir)
     report_path = outdir / REPORT_NAME
-    entries = _earlier_entries(_load_report(report_path), outdir, key, key_info.key_id, seed)
+    entries = _earlier_entries(_load_report(report_path), outdir, key, key_info.key_id, seed, strength)
     outdir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(pairs)
     todo = [(s, d) for s, d in pairs if not _still_finished(entries.get(str(s)), d)]
@@ -276,7 +278,7 @@ def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: str, 
     def record(rep: FileReport) -> None:
         batch.files.append(rep)
         entries[rep.source] = rep.to_json()
-        _write_report(report_path, key, key_info.key_id, seed, entries, batch.summary())
+        _write_report(report_path, key, key_info.key_id, seed, strength, entries, batch.summary())
         if on_file is not None:
             on_file(rep, len(batch.files), len(todo))
         if ctx is not None:
@@ -291,7 +293,7 @@ def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: str, 
             record(anonymize_file(s, d, k, sd, sidecar=side, options=opt, vault=vault))
     else:
         _run_in_workers(work, jobs, record)
-    _write_report(report_path, key, key_info.key_id, seed, entries, batch.summary())
+    _write_report(report_path, key, key_info.key_id, seed, strength, entries, batch.summary())
     return batch
 
 

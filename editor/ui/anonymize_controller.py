@@ -13,7 +13,7 @@ from typing import Callable, List, Optional
 
 from PySide6.QtCore import QObject, Signal
 
-from editor.anonymize.engine import FaceOutcome
+from editor.anonymize.engine import STANDARD, AnonymizeOptions, FaceOutcome
 from editor.core.document import Document
 from editor.core.faces import Face
 from editor.core.geometry import Rect
@@ -51,11 +51,14 @@ class AnonymizeController(QObject):
     review_ended = Signal(bool)           # applied (True) or discarded
     face_added = Signal(int)              # index of a face drawn by box
 
-    def __init__(self, bridge: DocumentBridge, runner: JobRunner, selected: Callable[[], List[int]]) -> None:
+    def __init__(self, bridge: DocumentBridge, runner: JobRunner, selected: Callable[[], List[int]],
+                 strength: Callable[[], str] = lambda: STANDARD) -> None:
         super().__init__()
         self._bridge = bridge
         self._runner = runner
         self._selected = selected
+        self._strength = strength            # read at each Anonymize: the user's current setting
+        self._options = AnonymizeOptions()   # those of the result under review: a re-roll keeps its strength
         self.pending: Optional[AnonymizeResult] = None
         self._applied: list[tuple[Face, FaceOutcome]] = []
         self._applying = False
@@ -89,6 +92,7 @@ class AnonymizeController(QObject):
         if self.pending is not None:
             self.discard()
         faces, image, seed = list(doc.faces), doc.image, new_seed()
+        options = AnonymizeOptions.for_strength(self._strength())
 
         def work(ctx: JobContext):
             found = None
@@ -96,7 +100,8 @@ class AnonymizeController(QObject):
                 found = detect_faces(image, ctx.sub(0.0, 0.3))
                 ctx = ctx.sub(0.3, 1.0)
             # The job blocks edits, but Apply may come after other edits: the result keeps its own copy.
-            result = anonymize_faces(image, found if found is not None else faces, seed, selected=positions, ctx=ctx)
+            result = anonymize_faces(image, found if found is not None else faces, seed, selected=positions,
+                                     options=options, ctx=ctx)
             return found, result
 
         def done(out) -> None:
@@ -107,6 +112,7 @@ class AnonymizeController(QObject):
                 doc.set_faces(found)
             self.device_used.emit(ANONYMIZE_DEVICE)
             self.pending = result
+            self._options = options
             self.review_started.emit(result)
             flagged = len(result.flagged)
             n, left = len(result.outcomes), len(doc.faces) - len(result.outcomes)
@@ -123,7 +129,7 @@ class AnonymizeController(QObject):
         result = self.pending
         if result is None:
             return
-        seed = new_seed()
+        seed, options = new_seed(), self._options
 
         def done(new: AnonymizeResult) -> None:
             if self.pending is not result:
@@ -135,7 +141,7 @@ class AnonymizeController(QObject):
                                                                  "still flagged for review."))
 
         self._runner.submit(f"New identity for face {result.outcomes[position].index + 1}",
-                            lambda ctx: reroll_face(result, position, seed, ctx=ctx), done)
+                            lambda ctx: reroll_face(result, position, seed, options=options, ctx=ctx), done)
 
     def apply(self) -> None:
         """Write the result under review into the photo as one undo step."""

@@ -56,9 +56,10 @@ def verification_lines(outcome: FaceOutcome, limits: VerificationLimits) -> List
     lines: List[tuple[str, Optional[bool]]] = [
         ("Found again by the detector" if check.redetected else "Not found again by the detector",
          check.redetected)]
-    d = check.identity_distance
-    lines.append((f"Identity distance {d:.2f} (new person ≥ {limits.min_distance:.2f})", d >= limits.min_distance)
-                 if d is not None else ("Identity distance: could not be measured", None))
+    # "Verified" means every recognizer sees another person: each one's distance and threshold is shown.
+    for c in check.identity:
+        lines.append((f"{c.label} distance {c.distance:.2f} (new person ≥ {c.threshold:.2f})", c.passed)
+                     if c.distance is not None else (f"{c.label} distance: could not be measured", None))
     nme = check.landmark_nme
     lines.append((f"Landmark error {nme:.3f} (≤ {limits.max_nme:.2f})", nme <= limits.max_nme)
                  if nme is not None else ("Landmark error: could not be measured", None))

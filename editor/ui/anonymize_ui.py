@@ -28,7 +28,8 @@ class AnonymizeUi(QObject):
         super().__init__(window)
         self.window = window
         a = window.commands
-        self.controller = AnonymizeController(window.bridge, window.runner, window.face_panel.selected_indices)
+        self.controller = AnonymizeController(window.bridge, window.runner, window.face_panel.selected_indices,
+                                              strength=lambda: window.setup.preferences.anonymize_strength)
         self.box_tool = FaceBoxTool(self.controller.add_face)
         self.review = AnonymizeReviewPanel(a.compare)
         self.review.setMinimumWidth(300)
@@ -117,5 +118,6 @@ class AnonymizeUi(QObject):
             dialog.exec()
 
     def batch(self) -> None:
-        BatchAnonymizeDialog(self.window, self.window.vault,
-                             default_key=self.window.setup.preferences.default_key).exec()
+        prefs = self.window.setup.preferences
+        BatchAnonymizeDialog(self.window, self.window.vault, default_key=prefs.default_key,
+                             strength=prefs.anonymize_strength).exec()

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import List, Optional
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QListWidget, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QSpinBox, QVBoxLayout,
+                               QWidget)
 
+from editor.anonymize.engine import STANDARD, AnonymizeOptions
 from editor.core.image_io import SAVE_EXTENSIONS
 from editor.services.anonymize_batch import REPORT_NAME, BatchReport, anonymize_paths
 from editor.services.vault_service import VaultService
@@ -22,6 +24,7 @@ from editor.services.vault_service import VaultService
 from . import dialogs
 from .anonymize_key_picker import KeyPicker, new_key
 from .keys_dialog import VaultJobDialog, keys_or_error
+from .settings import STRENGTH_LABELS
 
 MAX_SEED = 2 ** 31 - 1
 
@@ -55,7 +58,8 @@ def summary_text(report: BatchReport, report_path: Path) -> str:
 class BatchAnonymizeDialog(VaultJobDialog):
     finished_batch = Signal(object)         # BatchReport
 
-    def __init__(self, parent: Optional[QWidget], service: VaultService, default_key: Optional[str] = None) -> None:
+    def __init__(self, parent: Optional[QWidget], service: VaultService, default_key: Optional[str] = None,
+                 strength: str = STANDARD) -> None:
         super().__init__(parent)
         self.setWindowTitle("Anonymize photos in a folder")
         self.service = service
@@ -94,6 +98,11 @@ class BatchAnonymizeDialog(VaultJobDialog):
         self.jobs_spin = QSpinBox()
         self.jobs_spin.setRange(1, max(1, os.cpu_count() or 1))
         self.jobs_spin.setToolTip("Photos anonymized at the same time (each in its own process)")
+        self.strength_combo = QComboBox()
+        for key, text in STRENGTH_LABELS.items():
+            self.strength_combo.addItem(text, key)
+        self.strength_combo.setCurrentIndex(max(0, self.strength_combo.findData(strength)))
+        self.strength_combo.setToolTip("A run is resumed only with the same strength")
         for spin in (self.seed_spin, self.jobs_spin):
             spin.setMaximumWidth(140)
         self.sidecar_check = QCheckBox("Also write .veil sidecars (for channels that strip metadata)")
@@ -101,6 +110,7 @@ class BatchAnonymizeDialog(VaultJobDialog):
         form.addRow("Photos and folders:", inputs_row)
         form.addRow("Output folder:", output_row)
         form.addRow("Recovery key:", self.keys)
+        form.addRow("Strength:", self.strength_combo)
         form.addRow("Seed:", self.seed_spin)
         form.addRow("Parallel jobs:", self.jobs_spin)
         form.addRow("", self.sidecar_check)
@@ -162,7 +172,7 @@ class BatchAnonymizeDialog(VaultJobDialog):
     def update_enabled(self) -> None:
         free = not self.busy
         for widget in (self.add_photos_button, self.add_folder_button, self.output_edit, self.browse_button,
-                       self.seed_spin,
+                       self.seed_spin, self.strength_combo,
                        self.jobs_spin, self.sidecar_check, self.inputs):
             widget.setEnabled(free)
         self.remove_button.setEnabled(free and bool(self.inputs.selectedItems()))
@@ -180,6 +190,7 @@ class BatchAnonymizeDialog(VaultJobDialog):
         if not inputs or key is None or not self.output_edit.text().strip() or self.busy:
             return
         seed, jobs, sidecar = self.seed_spin.value(), self.jobs_spin.value(), self.sidecar_check.isChecked()
+        options = AnonymizeOptions.for_strength(self.strength_combo.currentData())
         service = self.service
         self.summary.hide()
 
@@ -193,7 +204,7 @@ class BatchAnonymizeDialog(VaultJobDialog):
 
         self.run_job("Anonymizing photos",
                      lambda ctx: anonymize_paths(inputs, outdir, key, seed=seed, sidecar=sidecar, jobs=jobs,
-                                                 vault=service, ctx=ctx),
+                                                 options=options, vault=service, ctx=ctx),
                      done)
 
     def stop(self) -> None:

@@ -16,7 +16,13 @@ from .tools import MAX_SIZE, MIN_SIZE
 
 BRUSH_SIZE, BRUSH_HARDNESS = "brush/size", "brush/hardness"
 DEVICE, DEFAULT_KEY, EXPORT_PROFILE = "runtime/device", "vault/defaultKey", "export/profile"
-DEFAULTS = {BRUSH_SIZE: 40.0, BRUSH_HARDNESS: 0.7, DEVICE: "auto", EXPORT_PROFILE: "retouch"}
+ANONYMIZE_STRENGTH = "anonymize/strength"
+DEFAULTS = {BRUSH_SIZE: 40.0, BRUSH_HARDNESS: 0.7, DEVICE: "auto", EXPORT_PROFILE: "retouch",
+            ANONYMIZE_STRENGTH: "standard"}
+STRENGTH_LABELS = {
+    "standard": "Standard: new identity, same pose, expression and landmarks",
+    "strong": "Strong: the face shape and eyes change too (high-risk publication)",
+}
 EXPORT_PROFILES = (
     ("retouch", "Retouch: keep EXIF, colour profile and camera data"),
     ("privacy", "Privacy: strip GPS, EXIF and personal metadata"),
@@ -88,6 +94,17 @@ class Preferences(QObject):
         if profile not in [key for key, _ in EXPORT_PROFILES]:
             raise ValueError(f"unknown export profile {profile!r}")
         self._set(EXPORT_PROFILE, profile)
+
+    @property
+    def anonymize_strength(self) -> str:
+        """ "standard" or "strong": how far Anonymize moves a face from the original."""
+        return self._choice(ANONYMIZE_STRENGTH, STRENGTH_LABELS)
+
+    @anonymize_strength.setter
+    def anonymize_strength(self, strength: str) -> None:
+        if strength not in STRENGTH_LABELS:
+            raise ValueError(f"unknown anonymize strength {strength!r}")
+        self._set(ANONYMIZE_STRENGTH, strength)
 
     @property
     def default_key(self) -> Optional[str]:

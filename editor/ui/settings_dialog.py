@@ -16,7 +16,7 @@ from editor.vault.keystore import KeyInfo
 
 from .keys_dialog import VaultJobDialog, keys_or_error
 from .recent_files import RecentFiles
-from .settings import DEVICE_LABELS, EXPORT_PROFILES, Preferences
+from .settings import DEVICE_LABELS, EXPORT_PROFILES, STRENGTH_LABELS, Preferences
 
 ASK_EACH_TIME = "Ask each time"
 
@@ -53,6 +53,13 @@ class SettingsDialog(VaultJobDialog):
             self.profile_combo.addItem(text, key)
         self.profile_combo.setCurrentIndex(self.profile_combo.findData(preferences.export_profile))
 
+        self.strength_combo = QComboBox()
+        for key, text in STRENGTH_LABELS.items():
+            self.strength_combo.addItem(text, key)
+        self.strength_combo.setCurrentIndex(self.strength_combo.findData(preferences.anonymize_strength))
+        self.strength_combo.setToolTip("Strong also changes the face shape and the eyes: use it before publishing "
+                                       "photos where being recognised would put someone at risk")
+
         self.clear_recent_button = QPushButton("Clear Open Recent")
         self.clear_recent_button.setEnabled(bool(recent.paths()))
         self.clear_recent_button.clicked.connect(self._clear_recent)
@@ -63,6 +70,7 @@ class SettingsDialog(VaultJobDialog):
         form.addRow("Default recovery key:", self.key_combo)
         form.addRow("", self.keys_problem)
         form.addRow("Export metadata:", self.profile_combo)
+        form.addRow("Anonymize strength:", self.strength_combo)
         form.addRow("Recent photos:", self.clear_recent_button)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
@@ -98,6 +106,7 @@ class SettingsDialog(VaultJobDialog):
         prefs = self.preferences
         prefs.device = self.device_combo.currentData()
         prefs.export_profile = self.profile_combo.currentData()
+        prefs.anonymize_strength = self.strength_combo.currentData()
         if self.key_combo.isEnabled():
             prefs.default_key = self.key_combo.currentData()
         if self.busy:

@@ -135,7 +135,7 @@ def test_a_resume_that_skips_everything_still_reports_earlier_failures(vault, tm
     image_io.save_image(photos / "face.png", astronaut)
     image_io.save_image(photos / "flag.png", _no_face(astronaut))
     (photos / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a jpeg")
-    strict = AnonymizeOptions(limits=VerificationLimits(min_distance=1.9), max_tries=1)
+    strict = AnonymizeOptions(limits=VerificationLimits(margin=2.0), max_tries=1)
     first = anonymize_paths([photos], out, "test", seed=4, options=strict, vault=vault)
     assert first.summary()["failed_verification"] == 1 and first.summary()["errors"] == 1
 
@@ -167,7 +167,7 @@ def test_another_key_or_seed_into_the_same_folder_is_refused(vault, tmp_path, as
     photos.mkdir()
     image_io.save_image(photos / "flag.png", _no_face(astronaut))
     anonymize_paths([photos], out, "test", seed=1, vault=vault)
-    with pytest.raises(VeilError, match="another key or seed"):
+    with pytest.raises(VeilError, match="another key, seed or strength"):
         anonymize_paths([photos], out, "test", seed=2, vault=vault)
 
 

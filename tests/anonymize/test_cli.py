@@ -46,7 +46,9 @@ def test_folder_tree_report_and_resume(vault, tmp_path, astronaut, capsys):
     report = json.loads((out / REPORT_NAME).read_text())
     assert report["summary"]["anonymized"] == 1 and report["summary"]["faces_found"] == 1
     entry = report["files"][str(root / "portrait.png")]
-    assert entry["details"][0]["verification"]["identity_distance"] >= 0.6
+    identity = entry["details"][0]["verification"]["identity"]
+    assert [c["recognizer"] for c in identity] == ["dlib", "facenet"]
+    assert all(c["passed"] and c["distance"] >= c["threshold"] for c in identity)
     before = portrait.stat().st_mtime_ns
     assert _run(["anonymize", str(root), "-o", str(out), "--key", "test", "--seed", "3"]) == 0
     again = capsys.readouterr().out
@@ -56,7 +58,7 @@ def test_folder_tree_report_and_resume(vault, tmp_path, astronaut, capsys):
 
 def test_failed_verification_is_flagged_in_the_report(vault, tmp_path, astronaut):
     root = _tree(tmp_path, astronaut)
-    strict = AnonymizeOptions(limits=VerificationLimits(min_distance=1.9), max_tries=1)
+    strict = AnonymizeOptions(limits=VerificationLimits(margin=2.0), max_tries=1)
     batch = anonymize_paths([root / "portrait.png"], tmp_path / "out", "test", options=strict, vault=vault)
     assert batch.summary()["failed_verification"] == 1
     (rep,) = batch.files

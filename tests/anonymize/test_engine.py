@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from editor.anonymize.engine import ANONYMIZED, FAILED, FALLBACK, AnonymizeOptions
-from editor.anonymize.identity import SAME_PERSON, default_embedder, distance
+from editor.anonymize.identity import default_embedder, distance
+from editor.anonymize.recognizers import default_recognizers
 from editor.anonymize.mesh import INNER_MOUTH, fill_polygon, liquify, mesh_points
 from editor.anonymize.verify import VerificationLimits, landmark_nme
 from editor.core.faces import Face
@@ -28,12 +29,14 @@ def test_identity_changes_and_geometry_stays(engine, astronaut, astronaut_face):
     out, (outcome,) = engine.anonymize(astronaut, [astronaut_face], seed=1)
     assert outcome.status == ANONYMIZED and not outcome.flagged and outcome.identity is not None
     again = _found_again(out, astronaut_face)
-    emb = default_embedder()
-    d = distance(emb.embed(out, again.landmarks68), emb.embed(astronaut, astronaut_face.landmarks68))
-    assert d >= SAME_PERSON
     assert landmark_nme(again.landmarks68, astronaut_face.landmarks68) <= 0.06
-    # The engine's own report agrees with the independent measurement.
-    assert outcome.check.passed and abs(outcome.check.identity_distance - d) < 0.05
+    # Every recognizer sees another person, and the engine's own report agrees with the independent measurement.
+    assert outcome.check.passed
+    for rec in default_recognizers():
+        emb = rec.embedder
+        d = distance(emb.embed(out, again.landmarks68), emb.embed(astronaut, astronaut_face.landmarks68))
+        assert d >= rec.threshold, rec.name
+        assert abs(outcome.check.distance(rec.name) - d) < 0.05, rec.name
     # Skin tone and lighting stay: the face's mean colour moves by a few levels only.
     inside = outcome.patch.mask
     before, after = astronaut[outcome.patch.rect.slices][inside], out[outcome.patch.rect.slices][inside]
@@ -123,11 +126,12 @@ def test_face_without_landmarks_is_obscured_not_skipped(engine, astronaut, astro
 
 
 def test_face_failing_verification_is_obscured_and_flagged(engine, astronaut, astronaut_face):
-    impossible = AnonymizeOptions(limits=VerificationLimits(min_distance=1.9), max_tries=2)
+    impossible = AnonymizeOptions(limits=VerificationLimits(margin=2.0), max_tries=2)
     out, (outcome,) = engine.anonymize(astronaut, [astronaut_face], seed=1, options=impossible)
     assert outcome.status == FAILED and outcome.flagged and outcome.method == "pixelate"
     assert outcome.check is not None and not outcome.check.passed
-    assert any("identity distance" in r for r in outcome.reasons)
+    assert any("dlib ResNet distance" in r for r in outcome.reasons)
+    assert any("FaceNet distance" in r for r in outcome.reasons)
 
 
 def test_two_faces_in_one_photo_get_different_identities(engine, astronaut):

@@ -88,7 +88,7 @@ def test_recover_after_anonymize_is_bit_exact_on_the_faces(vault, tmp_path, astr
 
 
 def test_flagged_faces_are_not_exported_silently(vault, tmp_path, astronaut, astronaut_face):
-    strict = AnonymizeOptions(limits=VerificationLimits(min_distance=1.9), max_tries=1)
+    strict = AnonymizeOptions(limits=VerificationLimits(margin=2.0), max_tries=1)
     result = svc.anonymize_faces(astronaut, [astronaut_face], seed=1, options=strict)
     assert result.failed
     with pytest.raises(svc.FlaggedFacesError, match="flagged for review"):

@@ -86,7 +86,8 @@ def test_anonymize_detects_previews_and_applies_as_one_undo_step(qtbot, opened):
     card = win.anonymizer.review.cards[0]
     check = result.outcomes[0].check
     assert "Found again by the detector" in card.checks.text()
-    assert f"Identity distance {check.identity_distance:.2f}" in card.checks.text()
+    for c in check.identity:
+        assert f"{c.label} distance {c.distance:.2f} (new person ≥ {c.threshold:.2f})" in card.checks.text()
     assert f"Landmark error {check.landmark_nme:.3f}" in card.checks.text()
     assert card.chip.text().startswith("Flagged" if result.outcomes[0].flagged else "Verified")
 
