@@ -4,7 +4,9 @@ chose no threshold).
 For every photo: find the face (Veil's pipeline), anonymize it with seed A and with seed B through the engine, then
 judge the output as shipped, independently of the engine's own verification: the face is detected again (the
 original landmarks are used if it is not: an attacker knows where the face was) and embedded by every recognizer.
-Measured, for each recognizer at its data-chosen threshold (models/recognizers.json):
+Measured, for each recognizer at its data-chosen threshold: the two the engine verifies with (dlib, FaceNet;
+models/recognizers.json) and two held-out judges it never sees (SFace and an ArcFace MobileFaceNet,
+bench/held_out_judges.py, thresholds chosen the same way on the training identities; --no-held-out skips them):
 - match: the anonymized face is closer than the threshold to its own original;
 - gallery search: the nearest of all the other original photos of the validation people belongs to the same person
   (rank-1 identification; chance is about 1 in the number of people);
@@ -28,8 +30,9 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import cv2
 import numpy as np
@@ -56,7 +59,34 @@ def validation_photos(data: Path, split: Path, limit: Optional[int]) -> list[Pat
     return files[:limit] if limit else files
 
 
-def judge(recognizers: tuple[Recognizer, ...], pipeline, image: np.ndarray, face) -> tuple[dict, Optional[float]]:
+@dataclass(frozen=True)
+class Judge:
+    """A recognizer as the benchmark uses it: embeds a face, and calls two faces one person below `threshold`."""
+
+    name: str
+    label: str
+    threshold: float
+    embedder: Any
+    distance: Callable[[np.ndarray, np.ndarray], float]
+    in_loop: bool                 # the engine verifies with it (else: held out, never seen by the engine)
+
+
+def judges(recognizers: tuple[Recognizer, ...], held_out: bool) -> list[Judge]:
+    out = [Judge(r.name, r.label, r.threshold, r.embedder, r.distance, True) for r in recognizers]
+    if held_out:
+        from bench import held_out_judges as h
+
+        for name in h.JUDGES:
+            try:
+                j = h.load_judge(name)
+            except h.JudgeUnavailable as e:
+                print(f"held-out judge {name} unavailable ({e}); left out", file=sys.stderr)
+                continue
+            out.append(Judge(name, f"{j.label} (held out)", h.threshold(name), j, j.distance, False))
+    return out
+
+
+def judge(recognizers: list[Judge], pipeline, image: np.ndarray, face) -> tuple[dict, Optional[float]]:
     """Each recognizer's embedding of the face in `image` as an outsider sees it, and the landmark NME (None when
     the face is not found again)."""
     found = redetect(pipeline, image, face)
@@ -71,7 +101,7 @@ def run(args: argparse.Namespace) -> dict:
     cv2.setNumThreads(2)
     bank = read_bank(args.bank) if args.bank else default_bank()
     engine = AnonymizeEngine(bank=bank)
-    recognizers = engine.recognizers
+    recognizers = judges(engine.recognizers, args.held_out)
     pipeline = default_pipeline()
     options = AnonymizeOptions(max_tries=args.tries)
     rows, missing, people, originals, anonymized = [], [], [], [], []
@@ -87,10 +117,12 @@ def run(args: argparse.Namespace) -> dict:
             continue
         face = max(faces, key=lambda f: f.box[2] * f.box[3])
         t0 = time.process_time()
-        original = engine.original_embeddings(rgb, [face], options)[0]
-        a = engine.anonymize_face(rgb, face, 0, args.seeds[0], options, original=original)
+        in_loop = engine.original_embeddings(rgb, [face], options)[0]
+        a = engine.anonymize_face(rgb, face, 0, args.seeds[0], options, original=in_loop)
         cpu_ms = (time.process_time() - t0) * 1000
-        b = engine.anonymize_face(rgb, face, 0, args.seeds[1], options, original=original)
+        b = engine.anonymize_face(rgb, face, 0, args.seeds[1], options, original=in_loop)
+        original = {j.name: in_loop[j.name] if j.in_loop else j.embedder.embed(rgb, face.landmarks68)
+                    for j in recognizers}
         outputs = []
         for outcome in (a, b):
             out = rgb.copy()
@@ -139,13 +171,13 @@ def summarize(rows: list[dict], missing: list[str], recognizers) -> dict:
         dist = np.array([r["distance"][rec.name] for r in rows])
         pair = np.array([r["two_seed_distance"][rec.name] for r in rows])
         per[rec.name] = {
-            "label": rec.label, "threshold": rec.threshold,
+            "label": rec.label, "threshold": rec.threshold, "in_loop": rec.in_loop,
             "match": float(np.mean(dist < rec.threshold)), "distance_mean": float(dist.mean()),
             "gallery": float(np.mean([r["gallery_hit"][rec.name] for r in rows])),
             "two_seeds_apart": float(np.mean(pair >= rec.threshold)),
         }
-    apart_all = np.mean([all(r["two_seed_distance"][rec.name] >= rec.threshold for rec in recognizers)
-                         for r in rows])
+    apart_all = np.mean([all(r["two_seed_distance"][rec.name] >= rec.threshold for rec in recognizers
+                             if rec.in_loop) for r in rows])
     return {
         "faces": len(rows), "people": len({r["photo"].split("/")[0] for r in rows}),
         "not_detected_in_original": missing, "recognizers": per,
@@ -176,7 +208,7 @@ def table(s: dict, command: str) -> str:
             f"| {r['label']}: two seeds apart | | {r['two_seeds_apart']:.1%} | |",
         ]
     lines += [
-        f"| two seeds give different people for every recognizer | >= 90% | {s['two_seeds_apart_all']:.1%} "
+        f"| two seeds give different people for every recognizer in the loop | >= 90% | {s['two_seeds_apart_all']:.1%} "
         f"| {ok(s['two_seeds_apart_all'] >= TARGETS['two_seeds'])} |",
         f"| landmark NME (mean) | <= 0.05 | {s['nme_mean']:.4f} | {ok(s['nme_mean'] <= TARGETS['nme'])} |",
         f"| re-detected | >= 99% | {s['redetected']:.1%} | {ok(s['redetected'] >= TARGETS['redetected'])} |",
@@ -228,6 +260,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--tries", type=int, default=AnonymizeOptions().max_tries)
     ap.add_argument("--bank", type=Path, default=None, help="an identity bank file other than the shipped one")
     ap.add_argument("--json", type=Path, default=None, help="write the summary and per-face rows here")
+    ap.add_argument("--no-held-out", dest="held_out", action="store_false",
+                    help="leave out the held-out judges (SFace, ArcFace MobileFaceNet) the engine never uses")
     ap.add_argument("--montage", type=Path, default=None,
                     help="only write the public-domain montage (original | seed A | seed B) to this PNG")
     args = ap.parse_args(argv)

@@ -79,3 +79,16 @@ def test_parallel_jobs_and_missing_key(vault, tmp_path, astronaut, capsys):
     with pytest.raises(KeyNotFoundError, match="nobody"):
         _run(["anonymize", str(root), "-o", str(tmp_path / "o2"), "--key", "nobody"])
     assert not (tmp_path / "o2" / "shoot").exists()
+
+
+def test_strong_strength_from_the_command_line(vault, tmp_path, astronaut, capsys):
+    image_io.save_image(tmp_path / "portrait.png", astronaut)
+    out = tmp_path / "out"
+    assert _run(["anonymize", str(tmp_path / "portrait.png"), "-o", str(out), "--key", "test",
+                 "--strength", "strong"]) == 0
+    printed = capsys.readouterr().out
+    assert "dlib ResNet distance >= 0.654" in printed and "FaceNet distance >= 1.106" in printed
+    report = json.loads((out / REPORT_NAME).read_text())
+    assert report["strength"] == "strong"
+    (face,) = report["files"][str(tmp_path / "portrait.png")]["details"]
+    assert face["status"] == "anonymized" and face["verification"]["landmark_nme"] <= 0.16

@@ -174,3 +174,22 @@ def test_the_summary_names_the_photos_without_a_face(qtbot, parent, vault, tmp_p
     assert "1 with no face found (check them)" in dlg.summary.text()
     assert "without a face" in dlg.status.text()
     dlg.reject()
+
+
+def test_the_strength_chosen_in_the_dialog_is_the_runs(qtbot, parent, vault, tmp_path, dialog_log):
+    vault.create_key("HR team")
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    image_io.save_image(folder / "sky.png", np.full((64, 96, 3), 200, np.uint8))
+    dlg = BatchAnonymizeDialog(parent, vault, strength="strong")
+    dlg.show()
+    qtbot.waitUntil(lambda: not dlg.busy, timeout=TIMEOUT_MS)
+    assert dlg.strength_combo.currentData() == "strong"
+    dlg.add_inputs([str(folder)])
+    dlg.output_edit.setText(str(tmp_path / "out"))
+    assert run(qtbot, dlg) == "done"
+    assert json.loads((tmp_path / "out" / REPORT_NAME).read_text())["strength"] == "strong"
+    dlg.strength_combo.setCurrentIndex(dlg.strength_combo.findData("standard"))
+    assert run(qtbot, dlg) == "failed"                    # the same folder with another strength is refused
+    assert "another key, seed or strength" in dialog_log.last_error
+    dlg.reject()
