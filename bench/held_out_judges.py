@@ -58,6 +58,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from editor.vision.face_alignment import five_from_68  # noqa: E402
+from models.training.vector_cache import VectorCache as Cache  # noqa: E402
 
 RESULTS = REPO / "bench" / "held_out_judges.json"
 SPLIT = REPO / "models" / "training" / "split.json"
@@ -328,36 +329,6 @@ def pair_distances(vecs: np.ndarray, labels: np.ndarray, seed: int = SEED) -> tu
     def dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return 1.0 - np.einsum("ij,ij->i", v[a], v[b])
     return dist(i[same], j[same]), dist(i[picked], j[picked])
-
-
-class Cache:
-    """{kind: {photo: vector}} in one .npz (no pickles), saved after every identity so that a run resumes."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.data: dict[str, dict[str, np.ndarray]] = {}
-        if path.exists():
-            with np.load(path) as z:
-                for key in z.files:
-                    if key.endswith("__names"):
-                        kind = key[: -len("__names")]
-                        self.data[kind] = dict(zip(z[key].tolist(), z[kind + "__vecs"]))
-
-    def get(self, kind: str, photo: str) -> Optional[np.ndarray]:
-        return self.data.get(kind, {}).get(photo)
-
-    def put(self, kind: str, photo: str, vector: np.ndarray) -> None:
-        self.data.setdefault(kind, {})[photo] = np.asarray(vector, np.float32)
-
-    def save(self) -> None:
-        arrays = {}
-        for kind, rows in self.data.items():
-            arrays[kind + "__names"] = np.array(list(rows))
-            arrays[kind + "__vecs"] = np.stack(list(rows.values()))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp.npz")
-        np.savez(tmp, **arrays)
-        tmp.replace(self.path)
 
 
 def identities(data: Path) -> tuple[list[str], list[str]]:

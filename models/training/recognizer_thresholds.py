@@ -30,6 +30,7 @@ from editor.anonymize.identity import face_chip as dlib_chip
 from editor.anonymize.thresholds import best_threshold, rates
 from editor.vision import facenet
 from editor.vision.pipeline import default_pipeline
+from models.training.vector_cache import VectorCache as Cache
 
 REPO = Path(__file__).resolve().parents[2]
 SPLIT = REPO / "models" / "training" / "split.json"
@@ -37,35 +38,6 @@ OUT = REPO / "models" / "recognizers.json"
 SEED = 0
 SWEEP_IDENTITIES = 40
 SWEEP_FRACTIONS = (0.7, 0.75, 0.8, 0.85, 0.9)
-
-
-class Cache:
-    """{kind: {photo: vector}} in one .npz (no pickles); saved after every identity, so a run resumes."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.data: dict[str, dict[str, np.ndarray]] = {}
-        if path.exists():
-            with np.load(path) as z:
-                for key in z.files:
-                    if key.endswith("__names"):
-                        kind = key[: -len("__names")]
-                        self.data[kind] = dict(zip(z[key].tolist(), z[kind + "__vecs"]))
-
-    def get(self, kind: str, photo: str):
-        return self.data.get(kind, {}).get(photo)
-
-    def put(self, kind: str, photo: str, vector: np.ndarray) -> None:
-        self.data.setdefault(kind, {})[photo] = np.asarray(vector, np.float32)
-
-    def save(self) -> None:
-        arrays = {}
-        for kind, rows in self.data.items():
-            arrays[kind + "__names"] = np.array(list(rows))
-            arrays[kind + "__vecs"] = np.stack(list(rows.values()))
-        tmp = self.path.with_name(self.path.name + ".tmp.npz")
-        np.savez(tmp, **arrays)
-        tmp.replace(self.path)
 
 
 def identities(data: Path) -> tuple[list[str], list[str]]:
