@@ -51,9 +51,11 @@ TARGETS = {"match": 0.01, "gallery": 0.10, "redetected": 0.99, "two_seeds": 0.90
 NME_TARGET = {"standard": 0.05, "strong": 0.10}     # Strong may change the face shape
 
 
-def validation_photos(data: Path, split: Path, limit: Optional[int]) -> list[Path]:
-    """The validation photos taken round-robin over the people, so a small --faces still sees everyone."""
-    ids = json.loads(split.read_text())["validation_identities"]
+def validation_photos(data: Path, split: Path, limit: Optional[int], people: str = "validation") -> list[Path]:
+    """The validation photos (or, for tuning, the training people's) taken round-robin over the people, so a small
+    --faces still sees everyone."""
+    held_out = set(json.loads(split.read_text())["validation_identities"])
+    ids = held_out if people == "validation" else {p.name for p in data.iterdir() if p.is_dir()} - held_out
     folders = sorted((data / i for i in ids if (data / i).is_dir()), key=lambda p: int(p.name.rsplit("_", 1)[-1]))
     per_person = [sorted(folder.glob("*.jpg")) for folder in folders]
     files = [photos[k] for k in range(max(map(len, per_person), default=0)) for photos in per_person if k < len(photos)]
@@ -106,7 +108,7 @@ def run(args: argparse.Namespace) -> dict:
     pipeline = default_pipeline()
     options = AnonymizeOptions.for_strength(args.strength, max_tries=args.tries)
     rows, missing, people, originals, anonymized = [], [], [], [], []
-    files = validation_photos(args.data, args.split, args.faces)
+    files = validation_photos(args.data, args.split, args.faces, args.people)
     start = time.time()
     for n, path in enumerate(files):
         rgb = load_image(path).pixels
@@ -136,7 +138,8 @@ def run(args: argparse.Namespace) -> dict:
         anonymized.append(emb_a)
         rows.append({
             "photo": f"{path.parent.name}/{path.name}", "status": a.status, "identity": a.identity,
-            "tries_ms": round(cpu_ms, 1), "detect_ms": round(detect_ms, 1), "nme": nme_a, "redetected": nme_a is not None,
+            "tries_ms": round(cpu_ms, 1), "detect_ms": round(detect_ms, 1), "nme": nme_a,
+            "redetected": nme_a is not None,
             "distance": {r.name: r.distance(emb_a[r.name], original[r.name]) for r in recognizers},
             "two_seed_distance": {r.name: r.distance(emb_a[r.name], emb_b[r.name]) for r in recognizers},
             "identity_b": b.identity,
@@ -146,7 +149,7 @@ def run(args: argparse.Namespace) -> dict:
     gallery = gallery_hits(recognizers, people, originals, anonymized)
     for row, hits in zip(rows, gallery):
         row["gallery_hit"] = hits
-    return dict(summarize(rows, missing, recognizers), strength=args.strength)
+    return dict(summarize(rows, missing, recognizers), strength=args.strength, split=args.people)
 
 
 def gallery_hits(recognizers, people: list[str], originals: list[dict], anonymized: list[dict]) -> list[dict]:
@@ -197,7 +200,7 @@ def table(s: dict, command: str) -> str:
     def ok(good: bool) -> str:
         return "yes" if good else "**no**"
     lines = [
-        f"Measured with `{command}` over {s['faces']} faces of {s['people']} validation people, "
+        f"Measured with `{command}` over {s['faces']} faces of {s['people']} {s['split']} people, "
         f"{s['strength']} strength.", "",
         "| metric | target | measured | met |", "| --- | --- | --- | --- |",
     ]
@@ -262,6 +265,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--seeds", type=int, nargs=2, default=(1, 2))
     ap.add_argument("--tries", type=int, default=AnonymizeOptions().max_tries)
     ap.add_argument("--strength", choices=STRENGTHS, default=STANDARD, help="the engine's strength level")
+    ap.add_argument("--people", choices=("validation", "train"), default="validation",
+                    help="validation (the reported numbers) or train: the training people, to compare engine "
+                         "variants without looking at the validation people")
     ap.add_argument("--bank", type=Path, default=None, help="an identity bank file other than the shipped one")
     ap.add_argument("--json", type=Path, default=None, help="write the summary and per-face rows here")
     ap.add_argument("--no-held-out", dest="held_out", action="store_false",

@@ -52,6 +52,7 @@ class AnonymizeResult:
     faces: tuple[Face, ...]             # the faces that were anonymized, in the order of `outcomes`
     outcomes: tuple[FaceOutcome, ...]   # one per face: status, verification, new pixels
     seed: int
+    options: AnonymizeOptions = AnonymizeOptions()    # what made it (strength, limits): a re-roll keeps them
 
     @property
     def flagged(self) -> list[FaceOutcome]:
@@ -91,7 +92,8 @@ def anonymize_faces(image: np.ndarray, faces: Sequence[Face], seed: int, *,
     chosen = [faces[i] for i in positions]
     out, outcomes = engine().anonymize(image, chosen, seed, options or AnonymizeOptions(), ctx, indices=positions)
     # A copy: the caller may write the result into the very array it passed (the document's pixels).
-    return AnonymizeResult(np.array(image, copy=True), out, tuple(chosen), tuple(outcomes), seed)
+    return AnonymizeResult(np.array(image, copy=True), out, tuple(chosen), tuple(outcomes), seed,
+                           options or AnonymizeOptions())
 
 
 def reroll_face(result: AnonymizeResult, position: int, seed: int, *, options: Optional[AnonymizeOptions] = None,
@@ -109,7 +111,7 @@ def reroll_face(result: AnonymizeResult, position: int, seed: int, *, options: O
     taken = {eng.bank.ids.index(o.identity) for o in result.outcomes if o.identity}
     if ctx is not None:
         ctx.progress(0.0, f"New identity for face {old.index + 1}")
-    outcome = eng.anonymize_face(image, result.faces[position], old.index, seed, options or AnonymizeOptions(), taken)
+    outcome = eng.anonymize_face(image, result.faces[position], old.index, seed, options or result.options, taken)
     view = image[outcome.patch.rect.slices]
     view[outcome.patch.mask] = outcome.patch.pixels[outcome.patch.mask]
     if ctx is not None:

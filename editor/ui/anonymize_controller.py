@@ -58,7 +58,6 @@ class AnonymizeController(QObject):
         self._runner = runner
         self._selected = selected
         self._strength = strength            # read at each Anonymize: the user's current setting
-        self._options = AnonymizeOptions()   # those of the result under review: a re-roll keeps its strength
         self.pending: Optional[AnonymizeResult] = None
         self._applied: list[tuple[Face, FaceOutcome]] = []
         self._applying = False
@@ -112,7 +111,6 @@ class AnonymizeController(QObject):
                 doc.set_faces(found)
             self.device_used.emit(ANONYMIZE_DEVICE)
             self.pending = result
-            self._options = options
             self.review_started.emit(result)
             flagged = len(result.flagged)
             n, left = len(result.outcomes), len(doc.faces) - len(result.outcomes)
@@ -129,7 +127,7 @@ class AnonymizeController(QObject):
         result = self.pending
         if result is None:
             return
-        seed, options = new_seed(), self._options
+        seed = new_seed()
 
         def done(new: AnonymizeResult) -> None:
             if self.pending is not result:
@@ -141,7 +139,7 @@ class AnonymizeController(QObject):
                                                                  "still flagged for review."))
 
         self._runner.submit(f"New identity for face {result.outcomes[position].index + 1}",
-                            lambda ctx: reroll_face(result, position, seed, options=options, ctx=ctx), done)
+                            lambda ctx: reroll_face(result, position, seed, ctx=ctx), done)
 
     def apply(self) -> None:
         """Write the result under review into the photo as one undo step."""

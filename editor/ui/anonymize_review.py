@@ -180,7 +180,6 @@ class AnonymizeReviewPanel(QDockWidget):
         self.setObjectName("anonymizeReview")
         self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.limits = VerificationLimits()
         self.result: Optional[AnonymizeResult] = None
         self.cards: List[FaceCard] = []
 
@@ -243,12 +242,12 @@ class AnonymizeReviewPanel(QDockWidget):
             card.focused.connect(self.focus_face)
             self.card_box.addWidget(card)
             self.cards.append(card)
-            card.show_outcome(result, self.limits)
+            card.show_outcome(result, result.options.limits)
         self._show_summary()
 
     def update_face(self, result: AnonymizeResult, position: int) -> None:
         self.result = result
-        self.cards[position].show_outcome(result, self.limits)
+        self.cards[position].show_outcome(result, result.options.limits)
         self._show_summary()
 
     def focus_face(self, index: int) -> None:

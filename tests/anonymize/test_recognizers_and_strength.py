@@ -67,3 +67,13 @@ def test_strong_moves_the_shape_more_and_never_keeps_the_original_eyes(engine, a
 def test_unknown_strength_is_refused():
     with pytest.raises(ValueError, match="strength"):
         AnonymizeOptions.for_strength("extreme")
+
+
+def test_a_reroll_keeps_the_strength_and_its_limits(astronaut, astronaut_face):
+    from editor.services.anonymize_service import anonymize_faces, reroll_face
+
+    strong = AnonymizeOptions.for_strength(STRONG)
+    result = anonymize_faces(astronaut, [astronaut_face], 4, options=strong)
+    again = reroll_face(result, 0, 9)
+    assert again.options == strong and again.options.limits.max_nme == pytest.approx(0.16)
+    assert again.outcomes[0].identity != result.outcomes[0].identity
