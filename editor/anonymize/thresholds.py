@@ -35,7 +35,8 @@ def best_threshold(same_distances: Sequence[float], different_distances: Sequenc
     tpr = np.searchsorted(same, candidates, side="left") / len(same)                 # same below the cut
     tnr = 1 - np.searchsorted(different, candidates, side="left") / len(different)   # different at or above it
     balanced = (tpr + tnr) / 2
-    best = int(np.argmax(balanced))
+    # Equal rates computed along different paths can differ in the last bit: ties are ties within 1e-12.
+    best = int(np.flatnonzero(balanced >= balanced.max() - 1e-12)[0])
     return float(candidates[best]), float(balanced[best])
 
 

@@ -43,3 +43,10 @@ def test_the_shipped_thresholds_are_read_through_the_manifest():
         assert recognizer_threshold(name) == row["threshold"] > 0
         assert row["train"]["balanced_accuracy"] > 0.9                  # chosen on training identities
         assert json.dumps(row["validation"])                            # and reported on held-out ones
+
+
+def test_equally_good_cuts_give_the_smallest_even_when_rounding_differs():
+    # Cutting at 0.225 (2/3 same below, every different above) and at 0.45 (all same below, 1/3 different
+    # below) are equally good: 5/6 balanced accuracy either way, computed along different float paths.
+    threshold, balanced = best_threshold([0.1, 0.2, 0.3], [0.25, 0.6, 0.7])
+    assert threshold == pytest.approx(0.225) and balanced == pytest.approx(5 / 6)
