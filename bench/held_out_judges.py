@@ -387,17 +387,6 @@ def embed_identity(cache: Cache, data: Path, person: str, kinds: dict[str, tuple
             cache.put(kind, photo, judge.embed(image, points[0] if which == "68" else points[1]))
 
 
-def vectors_of(cache: Cache, data: Path, people: list[str], kind: str) -> tuple[np.ndarray, np.ndarray]:
-    vecs, labels = [], []
-    for label, person in enumerate(people):
-        for p in sorted((data / person).glob("*.jpg")):
-            v = cache.get(kind, f"{person}/{p.name}")
-            if v is not None and np.isfinite(v).all():
-                vecs.append(v)
-                labels.append(label)
-    return np.stack(vecs), np.array(labels)
-
-
 def _rates(same: np.ndarray, different: np.ndarray, cut: float) -> dict:
     from editor.anonymize.thresholds import rates
 
@@ -406,14 +395,14 @@ def _rates(same: np.ndarray, different: np.ndarray, cut: float) -> dict:
 
 def evaluate(cache: Cache, data: Path, train: list[str], val: list[str], kind: str) -> dict:
     """Threshold chosen on the training identities; rates there and on the validation identities at it."""
-    tv, tl = vectors_of(cache, data, train, kind)
+    tv, tl = cache.vectors_of(data, train, kind)
     same, different = pair_distances(tv, tl)
     best, _ = choose_threshold(same, different)
     cut = round(best, 4)                  # as written; every rate below is measured at this rounded value
     out = {"threshold": cut, "euclidean_threshold": round(float(np.sqrt(2 * cut)), 4),
            "train": {"faces": len(tl), "same_pairs": len(same), "different_pairs": len(different),
                      **_rates(same, different, cut)}}
-    vv, vl = vectors_of(cache, data, val, kind)
+    vv, vl = cache.vectors_of(data, val, kind)
     vs, vd = pair_distances(vv, vl)
     out["validation"] = {"faces": len(vl), "same_pairs": len(vs), "different_pairs": len(vd),
                          **_rates(vs, vd, cut),

@@ -92,18 +92,6 @@ def embed_identity(cache: Cache, data: Path, person: str, kinds: list[str]) -> N
             cache.put(kind, p, v)
 
 
-def vectors_of(cache: Cache, data: Path, people: list[str], kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """Embeddings and identity labels of every photo with a face."""
-    vecs, labels = [], []
-    for label, person in enumerate(people):
-        for p in sorted((data / person).glob("*.jpg")):
-            v = cache.get(kind, f"{person}/{p.name}")
-            if v is not None and np.isfinite(v).all():
-                vecs.append(v)
-                labels.append(label)
-    return np.stack(vecs), np.array(labels)
-
-
 def pair_distances(vecs: np.ndarray, labels: np.ndarray, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
     """All same-person pairs; the same number of random different-person pairs (fixed seed)."""
     i, j = np.triu_indices(len(labels), k=1)
@@ -116,7 +104,7 @@ def pair_distances(vecs: np.ndarray, labels: np.ndarray, seed: int = SEED) -> tu
 
 
 def evaluate(cache: Cache, data: Path, train: list[str], val: list[str], kind: str) -> dict:
-    tv, tl = vectors_of(cache, data, train, kind)
+    tv, tl = cache.vectors_of(data, train, kind)
     same, different = pair_distances(tv, tl)
     best, balanced = best_threshold(same, different)
     threshold = round(best, 4)            # as shipped; every rate below is measured at this rounded value
@@ -124,7 +112,7 @@ def evaluate(cache: Cache, data: Path, train: list[str], val: list[str], kind: s
            "train": {"faces": len(tl), "same_pairs": len(same), "different_pairs": len(different),
                      **{k: round(v, 4) for k, v in rates(same, different, threshold).items()}}}
     if val:
-        vv, vl = vectors_of(cache, data, val, kind)
+        vv, vl = cache.vectors_of(data, val, kind)
         vs, vd = pair_distances(vv, vl)
         out["validation"] = {"faces": len(vl), "same_pairs": len(vs), "different_pairs": len(vd),
                              **{k: round(v, 4) for k, v in rates(vs, vd, threshold).items()},

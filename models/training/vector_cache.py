@@ -39,3 +39,15 @@ class VectorCache:
         tmp = self.path.with_name(self.path.name + ".tmp.npz")
         np.savez(tmp, **arrays)
         tmp.replace(self.path)
+
+    def vectors_of(self, data: Path, people: list[str], kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """The `kind` vectors of every photo of `people` (folders under `data`) that has one, and each photo's
+        person as a label (its index in `people`); NaN rows mark photos without a face."""
+        vecs, labels = [], []
+        for label, person in enumerate(people):
+            for p in sorted((data / person).glob("*.jpg")):
+                v = self.get(kind, f"{person}/{p.name}")
+                if v is not None and np.isfinite(v).all():
+                    vecs.append(v)
+                    labels.append(label)
+        return np.stack(vecs), np.array(labels)
