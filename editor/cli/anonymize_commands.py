@@ -8,6 +8,7 @@ from pathlib import Path
 
 EXIT_FLAGGED = 2          # some face failed verification (it was obscured instead, and is listed)
 EXIT_ERRORS = 1           # some photo could not be processed
+MAX_LISTED = 50           # photos to review printed by name; a big archive's full list is in the report
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -79,8 +80,10 @@ def cmd_anonymize(args: argparse.Namespace) -> int:
     review = batch.needs_review()
     if review:
         print("To review:")
-    for entry in review:
+    for entry in review[:MAX_LISTED]:
         print(f"  {entry.get('source')}: {entry.get('status')}: {entry.get('message')}")
+    if len(review) > MAX_LISTED:
+        print(f"  ... and {len(review) - MAX_LISTED} more, listed in the report.")
     print(f"Report: {Path(args.output) / REPORT_NAME}")
     if s["failed_verification"]:
         return EXIT_FLAGGED
