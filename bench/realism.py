@@ -34,13 +34,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from realism_crops import ANONYMIZED, CropCache, Photo, crops, pick_photos, split_identities  # noqa: E402
+from realism_crops import (ANONYMIZED, CACHE, DATA, SPLIT, CropCache, Photo, crops, pick_photos,  # noqa: E402
+                           split_identities)
 from realism_features import face_features  # noqa: E402
 from realism_model import accuracy, roc_auc, train  # noqa: E402
 
-DATA = REPO.parent / "shared" / "data" / "celeba"
-SPLIT = REPO / "models" / "training" / "split.json"
-CACHE = REPO / "bench" / ".cache" / "realism"
 # Training photos, half real and half anonymized. On the engine of commit a51bcd8 the classifier's validation accuracy
 # rose from 77% (100 faces a class) to 90% (400) and levelled off near 92% (600 to 800): 500 photos a class (about
 # 420 anonymized ones once failed faces are left out) measure the engine nearly as hard as more would, and keep the

@@ -33,6 +33,9 @@ from editor.vision.face_alignment import align_face
 from editor.vision.face_region import face_mask
 
 REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data" / "celeba"
+SPLIT = REPO / "models" / "training" / "split.json"
+CACHE = REPO / "bench" / ".cache" / "realism"   # engine outputs and features (derived from CelebA: gitignored)
 ANONYMIZED = "anonymized"        # the engine's status for a face it gave a verified synthetic identity
 NO_FACE = "no-face"              # the pipeline found no face with landmarks in the original
 EXPORT_QUALITY = 95              # Veil's JPEG export default (editor/core/image_io.py)

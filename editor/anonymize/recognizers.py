@@ -18,6 +18,7 @@ from typing import Callable, Optional, Protocol, Sequence
 
 import numpy as np
 
+from .identity import distance
 from .thresholds import recognizer_threshold
 
 
@@ -38,10 +39,8 @@ class Recognizer:
     def embedder(self) -> Embedder:
         return self._embedder()
 
-    @staticmethod
-    def distance(a: np.ndarray, b: np.ndarray) -> float:
-        """Euclidean, both recognizers' own measure (FaceNet's embeddings are unit length)."""
-        return float(np.linalg.norm(np.asarray(a, np.float64) - np.asarray(b, np.float64)))
+    # Euclidean, both recognizers' own measure (FaceNet's embeddings are unit length).
+    distance = staticmethod(distance)
 
     def embed_faces(self, image: np.ndarray, landmarks: Sequence[np.ndarray]) -> np.ndarray:
         embedder = self.embedder

@@ -66,10 +66,6 @@ class Verification:
     embeddings: Mapping[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     @property
-    def identity_passed(self) -> bool:
-        return bool(self.identity) and all(c.passed for c in self.identity)
-
-    @property
     def identity_ratio(self) -> float:
         """The weakest recognizer's distance over its threshold (>= 1: every recognizer sees another person)."""
         return min((c.ratio for c in self.identity), default=0.0)

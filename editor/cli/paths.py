@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
 from editor.core.errors import VeilError
-
-
-def _real(path: str | Path) -> str:
-    # realpath follows links: atomic writes go through a link to the file it names, so a link to an input is that
-    # input.
-    return os.path.realpath(os.path.expanduser(str(path)))
+from editor.core.files import same_file
 
 
 def refuse_output_among_inputs(output: Optional[str | Path], inputs: dict[str, Optional[str | Path]],
@@ -20,8 +14,7 @@ def refuse_output_among_inputs(output: Optional[str | Path], inputs: dict[str, O
     """Raise when `output` is the same file as one of `inputs` ({role: path}, e.g. {"photo": IMG, "mask": MASK})."""
     if not output:
         return
-    target = _real(output)
     for role, path in inputs.items():
-        if path and _real(path) == target:
+        if path and same_file(path, output):
             raise VeilError(f"Refusing to overwrite {Path(output).name}: it is the {role} this command reads; "
                             f"choose another {what} file.")

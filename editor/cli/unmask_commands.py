@@ -10,6 +10,7 @@ import numpy as np
 
 from editor.core import image_io
 from editor.core.errors import VeilError
+from editor.core.files import same_file
 from editor.core.progress import JobContext
 
 
@@ -32,13 +33,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_unmask)
 
 
-def _same_file(a: str | Path, b: str | Path) -> bool:
-    try:
-        return Path(a).resolve() == Path(b).resolve()
-    except OSError:
-        return False
-
-
 def _progress(enabled: bool):
     def show(fraction: float, text: str) -> None:
         if enabled:
@@ -52,10 +46,10 @@ def _progress(enabled: bool):
 def cmd_unmask(args: argparse.Namespace) -> int:
     from editor.services.unmask_service import find_and_fill_masks
 
-    if _same_file(args.image, args.output) and not args.force:
+    if same_file(args.image, args.output) and not args.force:
         raise VeilError(f"Refusing to overwrite the input photo {Path(args.image).name}; choose another output "
                         "path or add --force.")
-    if args.mask_out and (_same_file(args.mask_out, args.image) or _same_file(args.mask_out, args.output)):
+    if args.mask_out and (same_file(args.mask_out, args.image) or same_file(args.mask_out, args.output)):
         raise VeilError("The --mask-out file must differ from the input photo and the output.")
     image_io.format_for_path(args.output)                 # a bad extension fails before the slow part
     if args.mask_out:

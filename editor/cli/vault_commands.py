@@ -167,7 +167,6 @@ def _progress(fraction: float, text: str) -> None:
 
 def cmd_seal(args: argparse.Namespace) -> int:
     from editor.services.vault_service import load_mask, regions_from_mask
-
     from editor.vault.embed import sidecar_path
 
     src, out = Path(args.image), Path(args.output)
@@ -198,7 +197,6 @@ def cmd_recover(args: argparse.Namespace) -> int:
         return 0
     if not args.output:
         raise VaultError("Name the file to write the recovered photo to with -o OUT.")
-    refuse_output_among_inputs(args.output, {"sealed photo": args.image, "recovery data file": args.payload})
     result = service.recover(args.image, args.output, faces=args.face, payload_path=args.payload,
                              ctx=JobContext(on_progress=_progress))
     print(f"Restored region(s) {', '.join(map(str, result.restored))} into {result.path}.")

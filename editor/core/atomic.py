@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
 import stat
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Iterable, Iterator, Union
 
 from .errors import WriteError
 
 PathLike = Union[str, "os.PathLike[str]"]
+_NAME_KEPT = 200          # of the target's name in its temp file's name (file names have a length limit)
 
 _REASONS = {
     errno.ENOSPC: "the disk is full",
@@ -54,11 +56,29 @@ def _check_target(target: Path, name: str) -> None:
         raise WriteError(f"Could not save {name}: the file is read-only.")
 
 
+_TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.[0-9a-f]{8}\.tmp$")
+
+
+def _temp_name(target: Path) -> str:
+    return f".{target.name[:_NAME_KEPT]}.{secrets.token_hex(4)}.tmp"
+
+
+def leftover_temps(folder: Path, names: Iterable[str]) -> list[Path]:
+    """The temp files in `folder` that a hard kill left behind while writing one of the files `names`."""
+    wanted = {name[:_NAME_KEPT] for name in names}
+    found = []
+    for temp in folder.glob(".*.tmp"):
+        match = _TEMP_NAME.match(temp.name)
+        if match and match.group("target") in wanted:
+            found.append(temp)
+    return found
+
+
 def _create_temp(target: Path) -> Path:
     """An empty, new file next to `target`, created with the default permissions (mode 0o666 minus the umask)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
-        tmp = target.with_name(f".{target.name[:200]}.{secrets.token_hex(4)}.tmp")
+        tmp = target.with_name(_temp_name(target))
         try:
             os.close(os.open(tmp, flags, 0o666))
             return tmp

@@ -6,13 +6,13 @@ A file is hashed once per process (re-hashed only if its size or mtime changes),
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
 from pathlib import Path
 
 from editor.core.errors import ModelError
+from editor.core.files import file_sha256 as _sha256   # looked up per call: the hash-once test counts calls
 
 from .bundle import bundle_root
 
@@ -62,14 +62,6 @@ def model_info(name: str) -> dict:
     if name not in models:
         raise ModelError(f"The model '{name}' is not listed in the model manifest; reinstall Veil.")
     return models[name]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def model_path(name: str) -> Path:

@@ -20,11 +20,14 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from editor.anonymize.engine import AnonymizeOptions
+from editor.core.atomic import atomic_write_bytes, leftover_temps
 from editor.core.errors import VeilError
+from editor.core.files import file_sha256, inside, real_path
 from editor.core.metadata_profiles import privacy_metadata
 from editor.core.progress import JobContext
 from editor.services.anonymize_service import anonymize_faces, export_anonymized
 from editor.services.vault_service import VaultService
+from editor.vault.embed import sidecar_path
 from editor.vision.pipeline import default_pipeline
 
 REPORT_NAME = "veil-anonymize-report.json"
@@ -68,10 +71,6 @@ class BatchReport:
     skipped: int                      # photos of this run's inputs finished in an earlier run
     entries: dict = field(default_factory=dict)   # every photo the output folder's report holds, by source
 
-    @property
-    def errors(self) -> int:
-        return self.summary()["errors"]
-
     def summary(self) -> dict:
         """Counts over the whole output folder (earlier runs included), plus what this run did."""
         whole = _count(list(self.entries.values()))
@@ -86,25 +85,17 @@ class BatchReport:
 
 
 # -- planning --------------------------------------------------------------------------------------------------------
-def _real(path: Path) -> Path:
-    return Path(os.path.realpath(path))
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
 def check_output_folder(inputs: Sequence[str | Path], outdir: str | Path) -> None:
     """Refuse an output folder that is, contains or lies inside an input: outputs would replace the originals, or be
     read back as inputs by the next run."""
-    out = _real(Path(outdir))
+    out = real_path(outdir)
     for item in map(Path, inputs):
-        src = _real(item)
+        src = real_path(item)
         if out == src:
             relation = "is"
-        elif _inside(out, src):
+        elif inside(out, src):
             relation = "is inside"
-        elif _inside(src, out):
+        elif inside(src, out):
             relation = "contains"
         else:
             continue
@@ -122,12 +113,12 @@ def plan_batch(inputs: Sequence[str | Path], outdir: str | Path) -> list[tuple[P
 
     check_output_folder(inputs, outdir)
     outdir = Path(outdir)
-    real_out = _real(outdir)
+    real_out = real_path(outdir)
     pairs: list[tuple[Path, Path]] = []
     for item in map(Path, inputs):
         if item.is_dir():
             for src in sorted(p for p in item.rglob("*") if p.is_file() and image_io.is_supported_path(p)):
-                if not _inside(_real(src), real_out):
+                if not inside(real_path(src), real_out):
                     pairs.append((src, outdir / item.resolve().name / src.relative_to(item)))
         elif item.is_file():
             pairs.append((item, outdir / item.name))
@@ -135,11 +126,11 @@ def plan_batch(inputs: Sequence[str | Path], outdir: str | Path) -> list[tuple[P
             raise VeilError(f"{item} does not exist; give photos or folders of photos.")
     pairs = [(s, d.with_suffix(".png") if image_io.format_for_path(d) not in SEALABLE else d) for s, d in pairs]
     seen: dict[Path, Path] = {}
-    sources = {_real(s) for s, _ in pairs}
+    sources = {real_path(s) for s, _ in pairs}
     for src, dst in pairs:
         if dst in seen:
             raise VeilError(f"{src} and {seen[dst]} would both be written to {dst}; put them in separate folders.")
-        if _real(dst) in sources:          # a link in the output folder that points at an original
+        if real_path(dst) in sources:          # a link in the output folder that points at an original
             raise VeilError(f"{dst} leads to the input {src}; remove that link from the output folder.")
         seen[dst] = src
     return pairs
@@ -153,17 +144,6 @@ def photo_seed(seed: int, output: Path, outdir: Path) -> int:
 
 
 # -- one photo -------------------------------------------------------------------------------------------------------
-def _file_sha256(path: Path) -> Optional[str]:
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return None
-    return digest.hexdigest()
-
-
 def anonymize_file(source: Path, output: Path, key: str, seed: int, *, sidecar: bool = False,
                    options: Optional[AnonymizeOptions] = None, vault: Optional[VaultService] = None) -> FileReport:
     """Detect, anonymize, verify and export one photo; a VeilError becomes an "error" report."""
@@ -176,12 +156,14 @@ def anonymize_file(source: Path, output: Path, key: str, seed: int, *, sidecar: 
         if not faces:
             # Never a byte copy: GPS, maker notes and an EXIF thumbnail (which may show a face the detector
             # missed) would go out with it.
-            image_io.save_image(output, loaded.pixels, loaded.alpha, privacy_metadata(loaded.metadata))
+            data = image_io.encode_image(loaded.pixels, loaded.alpha, privacy_metadata(loaded.metadata),
+                                         format=image_io.format_for_path(output))
+            atomic_write_bytes(output, data)
             return FileReport(str(source), str(output), "no-face", message=NO_FACE_MESSAGE,
-                              output_sha256=_file_sha256(output))
+                              output_sha256=hashlib.sha256(data).hexdigest())
         result = anonymize_faces(loaded.pixels, faces, seed, options=options)
-        export_anonymized(result.image, result, output, key, alpha=loaded.alpha, metadata=loaded.metadata,
-                          sidecar=sidecar, accept_flagged=True, vault=vault)
+        sealed = export_anonymized(result.image, result, output, key, alpha=loaded.alpha, metadata=loaded.metadata,
+                                   sidecar=sidecar, accept_flagged=True, vault=vault)
     except OSError as exc:     # e.g. the output folder cannot be made
         return FileReport(str(source), None, "error", message=f"could not write {output}: {exc.strerror or exc}")
     except VeilError as exc:
@@ -190,7 +172,7 @@ def anonymize_file(source: Path, output: Path, key: str, seed: int, *, sidecar: 
     return FileReport(str(source), str(output), "flagged" if flagged else "anonymized", faces=len(faces),
                       anonymized=len(faces) - flagged, flagged=flagged, failed=len(result.failed),
                       message="; ".join(f"face {o.index + 1}: {o.reasons[-1]}" for o in result.flagged),
-                      details=[o.to_json() for o in result.outcomes], output_sha256=_file_sha256(output))
+                      details=[o.to_json() for o in result.outcomes], output_sha256=sealed.file_sha256)
 
 
 # -- the report ------------------------------------------------------------------------------------------------------
@@ -204,8 +186,6 @@ def _load_report(path: Path) -> dict:
 
 def _write_report(path: Path, key: str, key_id: str, seed: int, strength: str, entries: dict,
                   summary: dict) -> None:
-    from editor.core.atomic import atomic_write_bytes
-
     doc = {"version": REPORT_VERSION, "key": key, "key_id": key_id, "seed": seed, "strength": strength,
            "summary": summary, "files": entries}
     atomic_write_bytes(path, (json.dumps(doc, indent=1) + "\n").encode("utf-8"))
@@ -229,7 +209,10 @@ def _still_finished(entry: Optional[dict], output: Path) -> bool:
     if not entry or entry.get("status") not in FINISHED or entry.get("output") != str(output):
         return False
     recorded = entry.get("output_sha256")
-    return bool(recorded) and _file_sha256(output) == recorded
+    try:
+        return bool(recorded) and file_sha256(output) == recorded
+    except OSError:                 # gone or unreadable: done again
+        return False
 
 
 def _remove_stale_temps(pairs: Sequence[tuple[Path, Path]]) -> None:
@@ -237,14 +220,12 @@ def _remove_stale_temps(pairs: Sequence[tuple[Path, Path]]) -> None:
     for folder in {d.parent for _, d in pairs}:
         if not folder.is_dir():
             continue
-        names = {d.name[:200] for _, d in pairs if d.parent == folder}
-        for tmp in folder.glob(".*.tmp"):
-            stem = tmp.name[1:-len(".tmp")].rsplit(".", 1)[0]   # .NAME.<hex>.tmp
-            if stem in names or stem.removesuffix(".veil") in names:
-                try:
-                    tmp.unlink()
-                except OSError:
-                    pass
+        outputs = [d for _, d in pairs if d.parent == folder]
+        for tmp in leftover_temps(folder, [p.name for d in outputs for p in (d, sidecar_path(d))]):
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
 
 
 # -- the batch -------------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Optional
 from editor.core import image_io
 from editor.core.document import Document
 from editor.core.errors import ImageError
+from editor.core.files import same_file
 from editor.core.metadata_profiles import privacy_metadata, retouch_metadata
 from editor.core.progress import JobContext
 
@@ -21,13 +22,6 @@ def open_document(path: str | Path, ctx: Optional[JobContext] = None) -> Documen
     if ctx:
         ctx.progress(1.0, "Opened")
     return Document.from_loaded(loaded)
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
 
 
 def save_document(doc: Document, path: Optional[str | Path] = None, *, quality: Optional[int] = None) -> Path:
@@ -46,7 +40,7 @@ def export_document(doc: Document, path: str | Path, *, profile: str = "retouch"
     target = Path(path)
     if profile not in PROFILES:
         raise ImageError(f"Unknown export profile '{profile}'; use one of: {', '.join(PROFILES)}.")
-    if doc.path is not None and _same_file(target, doc.path):
+    if doc.path is not None and same_file(target, doc.path):
         raise ImageError(f"Export would overwrite the original {target.name}; choose another file name.")
     meta = privacy_metadata(doc.metadata) if profile == "privacy" else retouch_metadata(doc.metadata)
     return image_io.save_image(target, doc.image, doc.alpha, meta, quality=quality)

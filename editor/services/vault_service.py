@@ -20,6 +20,7 @@ import numpy as np
 from editor.core import image_io
 from editor.core.atomic import atomic_write_bytes
 from editor.core.errors import ImageError
+from editor.core.files import same_file
 from editor.core.geometry import Rect
 from editor.core.image_types import ImageMetadata, LoadedImage
 from editor.core.metadata_profiles import privacy_metadata, retouch_metadata
@@ -132,13 +133,6 @@ def _read_bytes(path: Path, what: str, limit: int) -> bytes:
     if len(data) > limit:
         raise too_large
     return data
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
 
 
 def _union_mask(regions: Sequence[SealRegion], shape: tuple[int, ...]) -> np.ndarray:
@@ -374,8 +368,11 @@ class VaultService:
         if out_fmt not in LOSSLESS_OUTPUTS:
             raise VaultError(f"Recovered photos are saved losslessly so the restored regions stay exact; "
                              f"name the output .png, .tif or .webp instead of {out_path.suffix}.")
-        if _same_file(path, out_path):
+        if same_file(path, out_path):
             raise VaultError(f"Recovering into {path.name} would overwrite the sealed file; choose another name.")
+        if payload_path and same_file(payload_path, out_path):
+            raise VaultError(f"Recovering into {out_path.name} would overwrite the recovery data file; "
+                             "choose another name.")
         ctx.progress(0.0, f"Reading {path.name}")
         data = _read_bytes(path, "image", MAX_IMAGE_FILE_BYTES)
         raw, _ = self._payload_of(path, data, Path(payload_path) if payload_path else None)

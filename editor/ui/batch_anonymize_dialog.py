@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import List, Optional
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QListWidget, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from editor.anonymize.engine import STANDARD, AnonymizeOptions
 from editor.core.image_io import SAVE_EXTENSIONS
@@ -24,7 +23,6 @@ from editor.services.vault_service import VaultService
 from . import dialogs
 from .anonymize_key_picker import KeyPicker, new_key
 from .keys_dialog import VaultJobDialog, keys_or_error
-from .settings import STRENGTH_LABELS
 
 MAX_SEED = 2 ** 31 - 1
 
@@ -98,11 +96,7 @@ class BatchAnonymizeDialog(VaultJobDialog):
         self.jobs_spin = QSpinBox()
         self.jobs_spin.setRange(1, max(1, os.cpu_count() or 1))
         self.jobs_spin.setToolTip("Photos anonymized at the same time (each in its own process)")
-        self.strength_combo = QComboBox()
-        for key, text in STRENGTH_LABELS.items():
-            self.strength_combo.addItem(text, key)
-        self.strength_combo.setCurrentIndex(max(0, self.strength_combo.findData(strength)))
-        self.strength_combo.setToolTip("A run is resumed only with the same strength")
+        self.strength_combo = dialogs.strength_combo(strength, "A run is resumed only with the same strength")
         for spin in (self.seed_spin, self.jobs_spin):
             spin.setMaximumWidth(140)
         self.sidecar_check = QCheckBox("Also write .veil sidecars (for channels that strip metadata)")

@@ -16,9 +16,10 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from editor.core.errors import VeilError
+from editor.core.files import same_file
 from editor.core.image_io import SAVE_EXTENSIONS, format_for_path
 
-from .settings import EXPORT_PROFILES, Preferences
+from .settings import EXPORT_PROFILES, STRENGTH_LABELS, Preferences
 
 
 def _name_filter() -> str:
@@ -42,7 +43,7 @@ def export_path(parent: Optional[QWidget], text: str, original: Optional[Path]) 
     except VeilError as e:
         show_error(parent, str(e))
         return None
-    if original is not None and path.resolve() == original.resolve():
+    if original is not None and same_file(path, original):
         show_error(parent, f"Exporting to {path.name} would overwrite the original photo; choose another file name.")
         return None
     return path
@@ -56,6 +57,16 @@ def path_row(edit: QLineEdit, on_browse) -> Tuple[QHBoxLayout, QPushButton]:
     row.addWidget(edit, 1)
     row.addWidget(browse)
     return row, browse
+
+
+def strength_combo(current: str, tooltip: str) -> QComboBox:
+    """The anonymize strength picker (Settings and the batch dialog), set to `current`; its data is the level."""
+    combo = QComboBox()
+    for key, text in STRENGTH_LABELS.items():
+        combo.addItem(text, key)
+    combo.setCurrentIndex(max(0, combo.findData(current)))
+    combo.setToolTip(tooltip)
+    return combo
 
 
 def ask_save_changes(parent: Optional[QWidget], name: str) -> str:

