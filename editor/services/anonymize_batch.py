@@ -3,56 +3,50 @@
 Promises to privacy staff:
 - Every output goes through the privacy metadata profile, face or no face, and the report lists the photos in
   which no face was found (a person must look at them: a missed face is not anonymized).
-- No input is ever written or read back as an output: the output folder may not be, contain or lie inside an input.
-- The report (OUTDIR/veil-anonymize-report.json) records each finished photo with its output's sha256. A later run
-  with the same key and seed skips those whose output is still exactly what was recorded; any other output (one a
-  killed run left behind, or one changed since) is done again. The summary describes the whole output folder.
-- Worker processes die with the process that runs the batch, so a killed run leaves no writer behind.
+- The walk, the report (OUTDIR/veil-anonymize-report.json), the resume and the worker processes are the shared
+  batch machinery of `photo_batch`: no input is ever written or read back as an output; a later run with the same
+  key, seed and strength skips the photos whose source and output are still exactly what was recorded; the summary
+  describes the whole output folder; a killed run leaves no writer behind.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Optional, Sequence
 
 from editor.anonymize.engine import AnonymizeOptions
-from editor.core.atomic import atomic_write_bytes, leftover_temps
+from editor.core.atomic import atomic_write_bytes
 from editor.core.errors import VeilError
-from editor.core.files import file_sha256, inside, real_path
 from editor.core.metadata_profiles import privacy_metadata
 from editor.core.progress import JobContext
 from editor.services.anonymize_service import anonymize_faces, export_anonymized
+from editor.services.photo_batch import (REPORT_VERSION, BatchKind, BatchReport, PhotoReport,  # noqa: F401
+                                         check_output_folder, run_batch)
+from editor.services.photo_batch import plan_batch as plan_photos
 from editor.services.vault_service import VaultService
 from editor.vault.embed import sidecar_path
 from editor.vision.pipeline import default_pipeline
 
 REPORT_NAME = "veil-anonymize-report.json"
-REPORT_VERSION = 1
 SEALABLE = {"JPEG", "PNG", "WEBP", "TIFF"}
 FINISHED = ("anonymized", "flagged", "no-face")
+REVIEW = ("flagged", "no-face", "error")
 NO_FACE_MESSAGE = ("no face found: nothing was sealed; written with the privacy profile (no GPS, maker notes, "
                    "thumbnail or personal fields); check it by eye")
 
 
 @dataclass
-class FileReport:
-    source: str
-    output: Optional[str]
-    status: str                       # anonymized | flagged | no-face | error
+class FileReport(PhotoReport):
+    """status: anonymized | flagged | no-face | error."""
+
     faces: int = 0
     anonymized: int = 0
     flagged: int = 0
     failed: int = 0
-    message: str = ""
     details: Optional[list] = None    # per-face outcome JSON
-    output_sha256: Optional[str] = None
-
-    def to_json(self) -> dict:
-        return dict(self.__dict__)
 
 
 def _count(entries: Sequence[dict]) -> dict:
@@ -65,75 +59,17 @@ def _count(entries: Sequence[dict]) -> dict:
             "failed_verification": total("failed")}
 
 
-@dataclass
-class BatchReport:
-    files: list[FileReport]           # the photos done in this run
-    skipped: int                      # photos of this run's inputs finished in an earlier run
-    entries: dict = field(default_factory=dict)   # every photo the output folder's report holds, by source
-
-    def summary(self) -> dict:
-        """Counts over the whole output folder (earlier runs included), plus what this run did."""
-        whole = _count(list(self.entries.values()))
-        whole["skipped_finished"] = self.skipped
-        whole["done_this_run"] = len(self.files)
-        whole["this_run"] = _count([f.to_json() for f in self.files])
-        return whole
-
-    def needs_review(self) -> list[dict]:
-        """Report entries a person must look at: flagged faces, photos without a face, photos that failed."""
-        return [e for e in self.entries.values() if e.get("status") in ("flagged", "no-face", "error")]
-
-
 # -- planning --------------------------------------------------------------------------------------------------------
-def check_output_folder(inputs: Sequence[str | Path], outdir: str | Path) -> None:
-    """Refuse an output folder that is, contains or lies inside an input: outputs would replace the originals, or be
-    read back as inputs by the next run."""
-    out = real_path(outdir)
-    for item in map(Path, inputs):
-        src = real_path(item)
-        if out == src:
-            relation = "is"
-        elif inside(out, src):
-            relation = "is inside"
-        elif inside(src, out):
-            relation = "contains"
-        else:
-            continue
-        raise VeilError(f"The output folder {outdir} {relation} the input {item}; choose an output folder outside "
-                        "every input, so that no original is overwritten or read back as input.")
+def sealable_output(path: Path) -> Path:
+    """A BMP cannot carry recovery data, so its output is a PNG."""
+    from editor.core import image_io
+
+    return path.with_suffix(".png") if image_io.format_for_path(path) not in SEALABLE else path
 
 
 def plan_batch(inputs: Sequence[str | Path], outdir: str | Path) -> list[tuple[Path, Path]]:
-    """(source, output) for every photo: files go to OUTDIR/name, folders to OUTDIR/folder/... (tree kept).
-
-    A BMP cannot carry recovery data, so its output is a PNG. Files that resolve into the output folder (a link to
-    an output) are never inputs.
-    """
-    from editor.core import image_io
-
-    check_output_folder(inputs, outdir)
-    outdir = Path(outdir)
-    real_out = real_path(outdir)
-    pairs: list[tuple[Path, Path]] = []
-    for item in map(Path, inputs):
-        if item.is_dir():
-            for src in sorted(p for p in item.rglob("*") if p.is_file() and image_io.is_supported_path(p)):
-                if not inside(real_path(src), real_out):
-                    pairs.append((src, outdir / item.resolve().name / src.relative_to(item)))
-        elif item.is_file():
-            pairs.append((item, outdir / item.name))
-        else:
-            raise VeilError(f"{item} does not exist; give photos or folders of photos.")
-    pairs = [(s, d.with_suffix(".png") if image_io.format_for_path(d) not in SEALABLE else d) for s, d in pairs]
-    seen: dict[Path, Path] = {}
-    sources = {real_path(s) for s, _ in pairs}
-    for src, dst in pairs:
-        if dst in seen:
-            raise VeilError(f"{src} and {seen[dst]} would both be written to {dst}; put them in separate folders.")
-        if real_path(dst) in sources:          # a link in the output folder that points at an original
-            raise VeilError(f"{dst} leads to the input {src}; remove that link from the output folder.")
-        seen[dst] = src
-    return pairs
+    """(source, output) for every photo: files go to OUTDIR/name, folders to OUTDIR/folder/... (tree kept)."""
+    return plan_photos(inputs, outdir, sealable_output)
 
 
 def photo_seed(seed: int, output: Path, outdir: Path) -> int:
@@ -175,65 +111,22 @@ def anonymize_file(source: Path, output: Path, key: str, seed: int, *, sidecar: 
                       details=[o.to_json() for o in result.outcomes], output_sha256=sealed.file_sha256)
 
 
-# -- the report ------------------------------------------------------------------------------------------------------
-def _load_report(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) and data.get("version") == REPORT_VERSION else {}
+@dataclass(frozen=True)
+class AnonymizeJob:
+    """What one photo of a batch needs besides its paths; plain data, so it travels to a worker process."""
+
+    key: str
+    seed: int
+    sidecar: bool = False
+    options: Optional[AnonymizeOptions] = None
 
 
-def _write_report(path: Path, key: str, key_id: str, seed: int, strength: str, entries: dict,
-                  summary: dict) -> None:
-    doc = {"version": REPORT_VERSION, "key": key, "key_id": key_id, "seed": seed, "strength": strength,
-           "summary": summary, "files": entries}
-    atomic_write_bytes(path, (json.dumps(doc, indent=1) + "\n").encode("utf-8"))
-
-
-def _earlier_entries(old: dict, outdir: Path, key: str, key_id: str, seed: int, strength: str) -> dict:
-    """The entries of an earlier run into `outdir`; refuses one made with another key, seed or strength, whose
-    outputs would be mixed with this run's under one report."""
-    if not old:
-        return {}
-    same_key = old.get("key_id") == key_id if old.get("key_id") else old.get("key") == key
-    if not same_key or old.get("seed") != seed or old.get("strength", "standard") != strength:
-        raise VeilError(f"{outdir} holds photos anonymized with another key, seed or strength (see {REPORT_NAME}); "
-                        "choose a new output folder, or the same settings to resume that run.")
-    files = old.get("files")
-    return dict(files) if isinstance(files, dict) else {}
-
-
-def _still_finished(entry: Optional[dict], output: Path) -> bool:
-    """True when the report says the photo is done and its output is still the exact file the run wrote."""
-    if not entry or entry.get("status") not in FINISHED or entry.get("output") != str(output):
-        return False
-    recorded = entry.get("output_sha256")
-    try:
-        return bool(recorded) and file_sha256(output) == recorded
-    except OSError:                 # gone or unreadable: done again
-        return False
-
-
-def _remove_stale_temps(pairs: Sequence[tuple[Path, Path]]) -> None:
-    """Hidden temp files that a killed run's atomic writes left next to its outputs."""
-    for folder in {d.parent for _, d in pairs}:
-        if not folder.is_dir():
-            continue
-        outputs = [d for _, d in pairs if d.parent == folder]
-        for tmp in leftover_temps(folder, [p.name for d in outputs for p in (d, sidecar_path(d))]):
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+def anonymize_one(source: Path, output: Path, job: AnonymizeJob, vault: Optional[VaultService] = None) -> FileReport:
+    """The batch's per-photo work: a plain function of (source, output, job)."""
+    return anonymize_file(source, output, job.key, job.seed, sidecar=job.sidecar, options=job.options, vault=vault)
 
 
 # -- the batch -------------------------------------------------------------------------------------------------------
-def _work(args: tuple) -> FileReport:
-    source, output, key, seed, sidecar, options = args
-    return anonymize_file(source, output, key, seed, sidecar=sidecar, options=options)
-
-
 def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: str, *, seed: int = 0,
                     sidecar: bool = False, jobs: int = 1, options: Optional[AnonymizeOptions] = None,
                     vault: Optional[VaultService] = None, on_file=None,
@@ -247,50 +140,17 @@ def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: str, 
     vault = vault or VaultService()
     key_info = vault.keys.find(key)               # a missing key stops the batch before any work
     strength = (options or AnonymizeOptions()).strength
-    pairs = plan_batch(inputs, outdir)
-    report_path = outdir / REPORT_NAME
-    entries = _earlier_entries(_load_report(report_path), outdir, key, key_info.key_id, seed, strength)
-    outdir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temps(pairs)
-    todo = [(s, d) for s, d in pairs if not _still_finished(entries.get(str(s)), d)]
-    batch = BatchReport([], len(pairs) - len(todo), entries)
-    work = [(s, d, key, photo_seed(seed, d, outdir), sidecar, options) for s, d in todo]
 
-    def record(rep: FileReport) -> None:
-        batch.files.append(rep)
-        entries[rep.source] = rep.to_json()
-        _write_report(report_path, key, key_info.key_id, seed, strength, entries, batch.summary())
-        if on_file is not None:
-            on_file(rep, len(batch.files), len(todo))
-        if ctx is not None:
-            ctx.progress(len(batch.files) / max(len(todo), 1),
-                         f"{len(batch.files)} of {len(todo)} photos done ({Path(rep.source).name})")
+    def same_settings(old: dict) -> bool:
+        same_key = old.get("key_id") == key_info.key_id if old.get("key_id") else old.get("key") == key
+        return same_key and old.get("seed") == seed and old.get("strength", "standard") == strength
 
-    if ctx is not None:
-        skipped = batch.skipped
-        ctx.progress(0.0, f"{len(todo)} photos to anonymize" + (f", {skipped} already done" if skipped else ""))
-    if jobs <= 1 or len(work) <= 1:
-        for s, d, k, sd, side, opt in work:
-            record(anonymize_file(s, d, k, sd, sidecar=side, options=opt, vault=vault))
-    else:
-        _run_in_workers(work, jobs, record)
-    _write_report(report_path, key, key_info.key_id, seed, strength, entries, batch.summary())
-    return batch
-
-
-def _run_in_workers(work: list, jobs: int, record) -> None:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    from editor.core.parent_watch import die_with_parent
-
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-        futures = [pool.submit(_work, w) for w in work]
-        try:
-            for future in as_completed(futures):
-                record(future.result())
-        except BaseException:
-            for future in futures:       # a cancel stops the photos not started; running ones finish
-                future.cancel()
-            raise
+    kind = BatchKind(REPORT_NAME, FINISHED, REVIEW,
+                     settings={"key": key, "key_id": key_info.key_id, "seed": seed, "strength": strength},
+                     count=_count, other_settings="another key, seed or strength", made="anonymized",
+                     same_settings=same_settings, output_for=sealable_output,
+                     companions=lambda output: (sidecar_path(output),))
+    return run_batch(inputs, outdir, kind, anonymize_one,
+                     lambda source, output: AnonymizeJob(key, photo_seed(seed, output, outdir), sidecar, options),
+                     jobs=jobs, local_work=partial(anonymize_one, vault=vault), on_file=on_file, ctx=ctx,
+                     verb="anonymize")
