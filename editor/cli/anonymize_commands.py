@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from .batch_output import ProgressBar, print_review, print_this_run
 
 EXIT_FLAGGED = 2          # some face failed verification (it was obscured instead, and is listed)
 EXIT_ERRORS = 1           # some photo could not be processed
-MAX_LISTED = 50           # photos to review printed by name; a big archive's full list is in the report
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,25 +39,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_anonymize)
 
 
-class _ProgressBar:
-    """One redrawn line on a terminal; one line per photo otherwise (logs)."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-
-    def __call__(self, report, done: int, total: int) -> None:
-        name = Path(report.source).name
-        if self.tty:
-            filled = int(30 * done / max(total, 1))
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {name:<30.30}")
-            if done == total:
-                sys.stderr.write("\n")
-        else:
-            sys.stderr.write(f"{done}/{total} {report.source}: {report.status}"
-                             + (f" ({report.message})" if report.message else "") + "\n")
-        sys.stderr.flush()
-
-
 def cmd_anonymize(args: argparse.Namespace) -> int:
     from editor.anonymize.engine import AnonymizeOptions
     from editor.anonymize.recognizers import default_recognizers
@@ -67,23 +48,17 @@ def cmd_anonymize(args: argparse.Namespace) -> int:
         raise SystemExit("veil anonymize: --jobs must be at least 1")
     batch = anonymize_paths(args.inputs, args.output, args.key, seed=args.seed, sidecar=args.sidecar,
                             jobs=args.jobs, options=AnonymizeOptions.for_strength(args.strength, fallback=args.fallback),
-                            on_file=_ProgressBar())
+                            on_file=ProgressBar())
     # The numbers describe the whole output folder (earlier runs included): a resumed run that had nothing left
     # to do must still report, and exit with, the failures recorded before.
     s = batch.summary()
     print(f"{s['files']} photo(s) in {args.output}: {s['faces_found']} face(s) found, {s['anonymized']} anonymized "
           f"and verified, {s['flagged']} flagged for review ({s['failed_verification']} failed verification), "
           f"{s['no_face']} with no face found, {s['errors']} error(s).")
-    print(f"This run: {s['done_this_run']} photo(s) done, {s['skipped_finished']} already done in an earlier run.")
+    print_this_run(s)
     judges = ", ".join(f"{r.label} distance >= {r.threshold:.3f}" for r in default_recognizers())
     print(f"Verified means every recognizer sees another person: {judges} (thresholds chosen from data).")
-    review = batch.needs_review()
-    if review:
-        print("To review:")
-    for entry in review[:MAX_LISTED]:
-        print(f"  {entry.get('source')}: {entry.get('status')}: {entry.get('message')}")
-    if len(review) > MAX_LISTED:
-        print(f"  ... and {len(review) - MAX_LISTED} more, listed in the report.")
+    print_review(batch)
     print(f"Report: {Path(args.output) / REPORT_NAME}")
     if s["failed_verification"]:
         return EXIT_FLAGGED

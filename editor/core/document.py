@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from . import mask_ops
+from .digital_source import strongest
 from .faces import Face
 from .geometry import Rect, bounding_rect
 from .history import TILE, EditRecorder, History, Patch, changed_tiles, nonzero_tiles
@@ -82,9 +83,10 @@ class Document:
 
     # -- edits ---------------------------------------------------------------------------------------
     @contextmanager
-    def edit(self, label: str) -> Iterator[EditRecorder]:
-        """Group changes into one undo step: call `rec.touch(layer, rect)` before writing that rect."""
-        rec = EditRecorder(label, self._layers())
+    def edit(self, label: str, source_type: Optional[str] = None) -> Iterator[EditRecorder]:
+        """Group changes into one undo step: call `rec.touch(layer, rect)` before writing that rect. `source_type`
+        marks an edit whose pixels an algorithm invented (see estimated_source_type)."""
+        rec = EditRecorder(label, self._layers(), source_type)
         try:
             yield rec
         except BaseException:
@@ -130,7 +132,8 @@ class Document:
             np.maximum(self.mask[region.slices], values[: region.height, : region.width], out=self.mask[region.slices])
 
     def apply_pixels(self, rect: Rect, pixels: np.ndarray, label: str, clear_mask: bool = True,
-                     changed: Optional[Sequence[Rect]] = None, masked: Optional[Sequence[Rect]] = None) -> None:
+                     changed: Optional[Sequence[Rect]] = None, masked: Optional[Sequence[Rect]] = None,
+                     source_type: Optional[str] = None) -> None:
         """Write an engine's result for `rect` (and clear the mask it filled) as one undo step.
 
         Only the tiles whose pixels change are recorded and written: faces filled across a photo make a rect
@@ -142,7 +145,7 @@ class Document:
             raise ValueError("result size does not match its rectangle")
         if changed is None:
             changed = changed_tiles(self.image, rect, pixels)
-        with self.edit(label) as rec:
+        with self.edit(label, source_type) as rec:
             for part in changed:
                 part = part.intersect(rect)
                 if part.empty:
@@ -185,6 +188,11 @@ class Document:
             for rect in _touching_groups(rects):
                 self._emit(layer, rect)
         self._emit("history")
+
+    def estimated_source_type(self) -> Optional[str]:
+        """The IPTC digital source type an export of the photo as it stands must state: None when no edit in it
+        invented pixels (or they were all undone)."""
+        return strongest(self.history.source_types())
 
     # -- faces and saving ------------------------------------------------------------------------------
     def set_faces(self, faces: List[Face]) -> None:

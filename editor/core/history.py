@@ -32,6 +32,7 @@ class Patch:
 class Edit:
     label: str
     patches: List[Patch] = field(default_factory=list)
+    source_type: Optional[str] = None       # set when the edit's pixels were invented (IPTC digital source type)
 
     @property
     def nbytes(self) -> int:
@@ -81,8 +82,9 @@ def nonzero_tiles(layer: np.ndarray) -> list[Rect]:
 class EditRecorder:
     """Collects the 'before' of each tile the first time an edit is about to touch it."""
 
-    def __init__(self, label: str, layers: Dict[str, np.ndarray]) -> None:
+    def __init__(self, label: str, layers: Dict[str, np.ndarray], source_type: Optional[str] = None) -> None:
         self.label = label
+        self.source_type = source_type
         self._layers = layers
         self._before: Dict[Tuple[str, Rect], np.ndarray] = {}
 
@@ -101,7 +103,7 @@ class EditRecorder:
             self._layers[layer][tile.slices] = before
 
     def finish(self) -> Edit:
-        edit = Edit(self.label)
+        edit = Edit(self.label, source_type=self.source_type)
         for (layer, tile), before in self._before.items():
             after = self._layers[layer][tile.slices]
             if not np.array_equal(before, after):
@@ -117,6 +119,7 @@ class History:
         self._redo: List[Edit] = []
         self._clean_marker: Optional[int] = 0   # len(undo) at last save; None once that state is unreachable
         self._dropped = 0
+        self._dropped_source_types: set = set()  # of edits too old to undo, whose pixels are still in the photo
 
     # -- state ---------------------------------------------------------------------------------------
     @property
@@ -150,6 +153,10 @@ class History:
     def mark_clean(self) -> None:
         self._clean_marker = len(self._undo) + self._dropped
 
+    def source_types(self) -> set:
+        """The digital source types of the edits now in the photo (undone ones excluded, dropped ones included)."""
+        return {e.source_type for e in self._undo if e.source_type} | self._dropped_source_types
+
     # -- changes -------------------------------------------------------------------------------------
     def push(self, edit: Edit) -> None:
         if not edit.patches:
@@ -165,6 +172,8 @@ class History:
         while self._undo and (len(self._undo) > self.max_steps or total > self.max_bytes) and len(self._undo) > 1:
             old = self._undo.pop(0)
             total -= old.nbytes
+            if old.source_type:
+                self._dropped_source_types.add(old.source_type)
             self._dropped += 1
 
     def undo(self, apply: Callable[[Patch, bool], None]) -> Optional[Edit]:
@@ -190,4 +199,5 @@ class History:
         self._undo.clear()
         self._redo.clear()
         self._dropped = 0
+        self._dropped_source_types.clear()
         self._clean_marker = 0

@@ -2,17 +2,21 @@
 
 The privacy profile works from a whitelist, so a vendor tag we have never heard of is dropped, not leaked:
 no GPS, no maker notes (serials, owner names, sometimes face-detection boxes), no EXIF thumbnail (IFD1: it
-can show the original, unredacted face), no artist/copyright/owner/serial/comment fields and no XMP or IPTC.
-Kept: the colour profile, resolution, orientation (reset to 1: pixels are upright) and exposure settings.
+can show the original, unredacted face), no artist/copyright/owner/serial/comment fields and no IPTC.
+Kept: the colour profile, resolution, orientation (reset to 1: pixels are upright) and exposure settings. Of the
+XMP, only the IPTC digital source type is kept, alone in a packet of its own: it says that pixels were invented,
+which a shared copy must go on saying, and it identifies no one.
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
+from typing import Optional
 
 from PIL import Image
 
+from .digital_source import read_source_type, source_type_packet, with_source_type
 from .image_types import ImageMetadata
 
 log = logging.getLogger(__name__)
@@ -59,7 +63,8 @@ def privacy_metadata(meta: ImageMetadata) -> ImageMetadata:
     """A copy safe to share: see the module docstring for what is kept."""
     out = meta.copy()
     out.exif = _privacy_exif(meta.exif) if meta.exif else None
-    out.xmp = None
+    source_type = read_source_type(meta.xmp)
+    out.xmp = source_type_packet(source_type) if source_type else None
     out.extra = {k: v for k, v in meta.extra.items() if k in EXTRA_KEEP}
     return out
 
@@ -67,3 +72,12 @@ def privacy_metadata(meta: ImageMetadata) -> ImageMetadata:
 def retouch_metadata(meta: ImageMetadata) -> ImageMetadata:
     """A copy keeping all metadata (the retoucher's own files)."""
     return meta.copy()
+
+
+def with_digital_source_type(meta: Optional[ImageMetadata], source_type: Optional[str]) -> Optional[ImageMetadata]:
+    """A copy whose XMP states `source_type` (see digital_source.py); `meta` itself when there is none to state."""
+    if not source_type:
+        return meta
+    out = meta.copy() if meta is not None else ImageMetadata()
+    out.xmp = with_source_type(meta.xmp if meta is not None else None, source_type)
+    return out

@@ -14,6 +14,7 @@ from typing import ClassVar, Optional
 import cv2
 import numpy as np
 
+from editor.core.digital_source import SYNTHETIC_COMPOSITE
 from editor.core.errors import VeilError
 from editor.core.geometry import Rect, bounding_rect
 from editor.core.progress import JobContext
@@ -28,6 +29,8 @@ class InpaintEngine(ABC):
     device: ClassVar[str] = "CPU"   # what the status bar says ran the job
     margin: ClassVar[int] = 32      # context pixels around the hole handed to the engine (at least)
     context_share: ClassVar[float] = 0.0   # ... or this share of the hole's longer side, if more
+    # The IPTC digital source type of a photo this engine filled a face mask in (editor/core/digital_source.py).
+    source_type: ClassVar[str] = SYNTHETIC_COMPOSITE
 
     @abstractmethod
     def _inpaint_crop(self, crop_rgb: np.ndarray, crop_mask: np.ndarray, ctx: JobContext) -> np.ndarray:

@@ -19,6 +19,7 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
+from editor.core.digital_source import TRAINED_COMPOSITE
 from editor.core.errors import ModelError, VeilError
 from editor.core.faces import Face
 from editor.core.geometry import Rect, bounding_rect
@@ -90,6 +91,7 @@ class FaceModel(FSRFast):
     name = "face-model"
     label = "Face model + FSR"          # the face model on faces, FSR (fast) elsewhere
     fallback = FSRFast.name          # what fills the mask off the faces
+    source_type = TRAINED_COMPOSITE
 
     def run_region(self, image: np.ndarray, mask: np.ndarray, ctx: Optional[JobContext] = None,
                    faces: Optional[Sequence[Face]] = None) -> tuple[Rect, np.ndarray]:

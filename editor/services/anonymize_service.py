@@ -19,11 +19,13 @@ from typing import Optional, Sequence
 import numpy as np
 
 from editor.anonymize.engine import ANONYMIZED, FAILED, AnonymizeEngine, AnonymizeOptions, FaceOutcome
+from editor.core.digital_source import TRAINED_COMPOSITE
 from editor.core.document import Document
 from editor.core.errors import VeilError
 from editor.core.faces import Face
 from editor.core.geometry import Rect
 from editor.core.image_types import ImageMetadata
+from editor.core.metadata_profiles import with_digital_source_type
 from editor.core.progress import JobContext
 from editor.services.vault_service import KEEP, SealRegion, SealResult, VaultService
 from editor.vision.pipeline import MIN_FACE_FOR_LANDMARKS, default_pipeline
@@ -121,6 +123,12 @@ def reroll_face(result: AnonymizeResult, position: int, seed: int, *, options: O
     return replace(result, image=image, outcomes=tuple(outcomes))
 
 
+def invented_source_type(result: AnonymizeResult) -> Optional[str]:
+    """The IPTC digital source type of a photo with these faces: a trained model's when any face got a synthetic
+    identity; None when every face was only pixelated or blurred (nothing was invented)."""
+    return TRAINED_COMPOSITE if any(o.status == ANONYMIZED for o in result.outcomes) else None
+
+
 def apply_to_document(doc: Document, result: AnonymizeResult, label: str = "Anonymize faces") -> None:
     """Write the anonymized faces into the document as one undo step (on the thread that owns it).
 
@@ -128,7 +136,7 @@ def apply_to_document(doc: Document, result: AnonymizeResult, label: str = "Anon
     """
     if result.image.shape != doc.image.shape:
         raise ValueError("the result is for a photo of another size")
-    with doc.edit(label) as rec:
+    with doc.edit(label, invented_source_type(result)) as rec:
         for o in result.outcomes:
             rec.touch("image", o.patch.rect)
             view = doc.image[o.patch.rect.slices]
@@ -184,7 +192,8 @@ def export_anonymized(published: np.ndarray, result: AnonymizeResult, out_path: 
                       vault: Optional[VaultService] = None, ctx: Optional[JobContext] = None) -> SealResult:
     """Write `published` (the anonymized photo as it stands) with every face's original pixels sealed for `key`.
 
-    The privacy metadata profile is applied (no GPS, maker notes, thumbnails...). Flagged faces stop the export
+    The privacy metadata profile is applied (no GPS, maker notes, thumbnails...); the XMP states that faces were
+    invented by a trained model (IPTC digital source type) when any was. Flagged faces stop the export
     unless `accept_flagged`, so a face that failed verification is never exported without a person's say-so.
     """
     flagged = result.flagged
@@ -193,6 +202,7 @@ def export_anonymized(published: np.ndarray, result: AnonymizeResult, out_path: 
         raise FlaggedFacesError(f"{len(flagged)} face(s) ({names}) are flagged for review (not verified as a new "
                                 "identity); review them, then confirm the export.")
     regions = [SealRegion(o.patch.rect, o.patch.mask, "face") for o in result.outcomes if o.patch.mask.any()]
+    metadata = with_digital_source_type(metadata, invented_source_type(result))
     vault = vault or VaultService()
     sealed = vault.seal_image(result.source, alpha, metadata, regions, key=key, out_path=out_path, fill=KEEP,
                               published=published, sidecar=sidecar, profile="privacy", quality=quality, ctx=ctx)

@@ -9,7 +9,8 @@ from editor.core import image_io
 from editor.core.document import Document
 from editor.core.errors import ImageError
 from editor.core.files import same_file
-from editor.core.metadata_profiles import privacy_metadata, retouch_metadata
+from editor.core.image_types import ImageMetadata
+from editor.core.metadata_profiles import privacy_metadata, retouch_metadata, with_digital_source_type
 from editor.core.progress import JobContext
 
 PROFILES = ("retouch", "privacy")
@@ -29,7 +30,7 @@ def save_document(doc: Document, path: Optional[str | Path] = None, *, quality: 
     target = Path(path) if path else doc.path
     if target is None:
         raise ImageError("This photo has no file yet; use Save As to choose where to save it.")
-    image_io.save_image(target, doc.image, doc.alpha, doc.metadata, quality=quality)
+    image_io.save_image(target, doc.image, doc.alpha, metadata_for_export(doc), quality=quality)
     doc.mark_saved(target)
     return target
 
@@ -42,5 +43,12 @@ def export_document(doc: Document, path: str | Path, *, profile: str = "retouch"
         raise ImageError(f"Unknown export profile '{profile}'; use one of: {', '.join(PROFILES)}.")
     if doc.path is not None and same_file(target, doc.path):
         raise ImageError(f"Export would overwrite the original {target.name}; choose another file name.")
-    meta = privacy_metadata(doc.metadata) if profile == "privacy" else retouch_metadata(doc.metadata)
+    meta = metadata_for_export(doc)
+    meta = privacy_metadata(meta) if profile == "privacy" else retouch_metadata(meta)
     return image_io.save_image(target, doc.image, doc.alpha, meta, quality=quality)
+
+
+def metadata_for_export(doc: Document) -> ImageMetadata:
+    """The document's metadata, its XMP stating the digital source type when an edit now in the photo invented
+    pixels (a face mask filled, a face replaced), so no file written from it passes an estimate off as captured."""
+    return with_digital_source_type(doc.metadata, doc.estimated_source_type()) or doc.metadata

@@ -33,6 +33,8 @@ class InpaintResult:
     # Found by the worker, so that applying the result on the UI thread only writes them (see apply_pixels).
     changed: Optional[list[Rect]] = None        # tiles of `rect` whose pixels change
     masked: Optional[list[Rect]] = None         # tiles of the mask to clear
+    # Set when a trained model filled a face (stated in exports' XMP); a classical fill is retouching, not marked.
+    source_type: Optional[str] = None
 
 
 def available_engines() -> list[tuple[str, str]]:
@@ -55,7 +57,9 @@ def inpaint(image: np.ndarray, mask: np.ndarray, engine_name: str = DEFAULT_ENGI
         return _result(image, mask, rect, pixels, engine.name, engine.device)
     fill = engine.fill(image, mask, ctx, faces)
     used = ([engine.name] if fill.faces_filled else []) + ([engine.fallback] if fill.classical_pixels else [])
-    return _result(image, mask, fill.rect, fill.pixels, " + ".join(used), fill.device)
+    result = _result(image, mask, fill.rect, fill.pixels, " + ".join(used), fill.device)
+    result.source_type = engine.source_type if fill.faces_filled else None
+    return result
 
 
 def _result(image: np.ndarray, mask: np.ndarray, rect: Rect, pixels: np.ndarray, engine: str,
@@ -66,5 +70,5 @@ def _result(image: np.ndarray, mask: np.ndarray, rect: Rect, pixels: np.ndarray,
 def apply_result(doc: Document, result: InpaintResult) -> None:
     """Write the result into the document as one undo step (on the thread that owns the document)."""
     doc.apply_pixels(result.rect, result.pixels, f"Inpaint ({result.engine})", changed=result.changed,
-                     masked=result.masked)
+                     masked=result.masked, source_type=result.source_type)
     doc.last_device = result.device

@@ -17,6 +17,7 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
+from editor.core.digital_source import TRAINED_COMPOSITE
 from editor.core.document import Document
 from editor.core.errors import VeilError
 from editor.core.faces import Face
@@ -30,6 +31,9 @@ from editor.vision.mask_segmenter import THRESHOLD, mask_probabilities
 from editor.vision.pipeline import default_pipeline
 
 UNDO_LABEL = "Remove face mask"
+# Said once wherever an unmasked result is shown (the window's notice over the photo, the CLI's output).
+ESTIMATE_NOTICE = ("The filled area is an estimate, not the person's real face; exported files say so in their "
+                   "metadata (IPTC digital source type).")
 DEFAULT_UNMASK_ENGINE = "face-model"
 # The segmenter learnt holes already grown 2 px beyond the mask's edge. A little more margin guards real photos
 # (soft edges, straps); every extra px costs face detail. On the astronaut with 7 mask templates, error within
@@ -69,6 +73,9 @@ class UnmaskResult:
     engine: str
     device: str
     changed: Optional[list[Rect]] = None     # tiles of `rect` that change, found by the worker (apply_pixels)
+    # What the filled pixels are, stated in every export's XMP (editor/core/digital_source.py): a trained model's
+    # estimate by default. A fill taken from a real photo of the person may state another type, or None.
+    source_type: Optional[str] = TRAINED_COMPOSITE
 
     @property
     def masks_removed(self) -> int:
@@ -135,11 +142,11 @@ def find_face_masks(image: np.ndarray, faces: Sequence[Face],
 
 
 def _fill(image: np.ndarray, holes: list[FaceHole], engine_name: str, ctx: JobContext) -> tuple[Rect, np.ndarray,
-                                                                                                 str]:
+                                                                                                 str, str]:
     engine = get_engine(engine_name)
     if isinstance(engine, FaceModel):
         fill = engine.fill_holes(image, holes, ctx)
-        return fill.rect, fill.pixels, fill.device
+        return fill.rect, fill.pixels, fill.device, engine.source_type
     union = holes[0].rect
     for hole in holes[1:]:
         union = union.union(hole.rect)
@@ -147,7 +154,7 @@ def _fill(image: np.ndarray, holes: list[FaceHole], engine_name: str, ctx: JobCo
     for hole in holes:
         np.maximum(mask[hole.rect.slices], hole.alpha, out=mask[hole.rect.slices])
     rect, pixels = engine.run_region(image, mask, ctx)
-    return rect, pixels, engine.device
+    return rect, pixels, engine.device, engine.source_type
 
 
 def find_and_fill_masks(image: np.ndarray, faces: Optional[Sequence[Face]] = None,
@@ -163,15 +170,16 @@ def find_and_fill_masks(image: np.ndarray, faces: Optional[Sequence[Face]] = Non
         raise NoFaceMaskError("The face in this photo wears no face mask that Veil can find." if len(faces) == 1
                               else f"None of the {len(faces)} faces in this photo wears a face mask that Veil "
                                    "can find.")
-    rect, pixels, device = _fill(image, holes, engine, ctx.sub(0.45, 1.0))
+    rect, pixels, device, source_type = _fill(image, holes, engine, ctx.sub(0.45, 1.0))
     return UnmaskResult(tuple(outcomes), tuple(holes), rect, pixels, engine, device,
-                        changed_tiles(image, rect, pixels))
+                        changed_tiles(image, rect, pixels), source_type)
 
 
 def apply_unmask(doc: Document, result: UnmaskResult) -> None:
     """Write the filled faces into the document as one undo step (only the changed tiles are recorded); the
     selection mask is left as it was."""
-    doc.apply_pixels(result.rect, result.pixels, UNDO_LABEL, clear_mask=False, changed=result.changed)
+    doc.apply_pixels(result.rect, result.pixels, UNDO_LABEL, clear_mask=False, changed=result.changed,
+                     source_type=result.source_type)
     doc.last_device = result.device
 
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialogButtonBox, QFormLayout, QFrame,
 
 from editor.core.document import Document
 from editor.services.anonymize_service import AnonymizeResult, export_anonymized
+from editor.services.documents import metadata_for_export
 from editor.services.vault_service import SealResult, VaultService
 
 from . import dialogs
@@ -132,6 +133,6 @@ class AnonymizeExportDialog(VaultJobDialog):
 
         self.run_job(f"Exporting {path.name}",
                      lambda ctx: export_anonymized(doc.image, result, path, key, alpha=doc.alpha,
-                                                   metadata=doc.metadata, sidecar=sidecar, accept_flagged=accept,
-                                                   vault=service, ctx=ctx),
+                                                   metadata=metadata_for_export(doc), sidecar=sidecar,
+                                                   accept_flagged=accept, vault=service, ctx=ctx),
                      done)

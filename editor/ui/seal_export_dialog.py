@@ -21,6 +21,7 @@ from editor.core.document import Document
 from editor.core.errors import VeilError
 from editor.core.geometry import Rect, bounding_rect
 from editor.core.mask_ops import grow
+from editor.services.documents import metadata_for_export
 from editor.services.vault_service import FILLS, KEEP, SealRegion, SealResult, VaultService, regions_from_mask
 from editor.vault.keystore import KeyInfo
 
@@ -221,13 +222,15 @@ class SealExportDialog(VaultJobDialog):
         service, doc, regions, key = self.service, self.doc, self.regions, self.key_id
         fill, profile = self.fill_combo.currentData(), self.profile_combo.currentData()
         sidecar = self.sidecar_check.isChecked()
+        # Published as edited (keep): the file states what the edits invented; a redaction fill invents no face.
+        metadata = metadata_for_export(doc) if fill == KEEP else doc.metadata
 
         def done(result: SealResult) -> None:
             self.sealed.emit(result)
             self.accept()
 
         self.run_job(f"Sealing {path.name}",
-                     lambda ctx: service.seal_image(doc.original, doc.alpha, doc.metadata, regions, key=key,
+                     lambda ctx: service.seal_image(doc.original, doc.alpha, metadata, regions, key=key,
                                                     out_path=path, fill=fill, sidecar=sidecar, profile=profile,
                                                     published=doc.image if fill == KEEP else None, ctx=ctx),
                      done)
