@@ -1,4 +1,10 @@
-"""Use cases of the recovery vault, shared by the CLI and the GUI: keys, sealing regions, inspecting, recovering.
+"""Use cases of the recovery vault, shared by the CLI and the GUI: sealing regions, inspecting, recovering (the
+key use cases are in key_service.py).
+
+A photo is sealed either for one symmetric key (payload format 1, as the first design did) or for keyholders'
+public keys (format 2), signed by this profile's signing key or by a `signer` the caller passes (a cluster's
+driver, say: workers then hold no secret at all). Recovery of a format-2 payload refuses a bad signature and an
+impostor of a trusted sealer before any key is used, and says who sealed the photo.
 
 Sealing order matters for lossy formats: the image is encoded first, decoded again, and the payload records the
 hash of *those* decoded pixels; embedding the payload only adds metadata, so the file decodes to exactly them.
@@ -9,8 +15,7 @@ pixels unchanged) before anything is written.
 from __future__ import annotations
 
 import hashlib
-import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
@@ -25,15 +30,19 @@ from editor.core.geometry import Rect
 from editor.core.image_types import ImageMetadata, LoadedImage
 from editor.core.metadata_profiles import privacy_metadata, retouch_metadata
 from editor.core.progress import JobContext
-from editor.vault.audit import AuditLog
 from editor.vault.embed import FORMATS as EMBED_FORMATS
 from editor.vault.embed import embed_payload, extract_payload, sidecar_path, without_stale_payload
-from editor.vault.errors import ConfirmationRequired, NoPayloadError, VaultError
+from editor.vault.errors import NoPayloadError, VaultError
 from editor.vault.fills import apply_classical_fill
-from editor.vault.keyfile import MAX_FILE_BYTES, check_passphrase, open_key_file, seal_key_file
-from editor.vault.keystore import KeyInfo, KeyStore
-from editor.vault.payload import (MAX_PAYLOAD_BYTES, MAX_REGIONS, REGION_KINDS, RecoveredRegion, SealedRegion,
-                                  build_payload, image_digest, open_payload, parse_payload)
+from editor.vault.keypairs import RecipientKey
+from editor.vault.keystore import KeyInfo
+from editor.vault.payload import (MAX_PAYLOAD_BYTES, MAX_REGIONS, REGION_KINDS, Payload, RecoveredRegion,
+                                  SealedRegion, build_payload, image_digest, open_payload)
+from editor.vault.sealed_payload import SealedPayload, build_sealed_payload, open_sealed_payload, read_payload
+from editor.vault.signing import SealerIdentity, Signer
+
+from .file_reading import read_bytes
+from .key_service import KeyService, SealerCheck
 
 FILLS = ("inpaint", "blur", "pixelate", "solid")
 KEEP = "keep"       # the caller already hid the regions: `published` is exported as given (the GUI's edited photo)
@@ -64,16 +73,28 @@ class SealRegion:
 class SealResult:
     path: Path
     sidecar: Optional[Path]
-    key: KeyInfo
+    key: KeyInfo                            # the first keyholder sealed for
     regions: tuple[SealedRegion, ...]
     file_sha256: str
+    keys: tuple[KeyInfo, ...] = ()          # every keyholder sealed for
+    sealer: Optional[SealerIdentity] = None     # who signed (format 2)
+
+
+@dataclass(frozen=True)
+class Keyholder:
+    """A keyholder a photo is sealed for, and whether this keyring can restore for them."""
+
+    key_id: str
+    label: str
+    available: bool
 
 
 @dataclass(frozen=True)
 class SealInfo:
-    """What a sealed file says about itself. Unauthenticated until `recover` opens it with the key."""
+    """What a sealed file says about itself. The header is unauthenticated until `recover` opens it with the key;
+    a format-2 signature is checked here already (`sealer`)."""
 
-    key_id: str
+    key_id: str             # the keyholder this keyring restores as (else the first one)
     key_label: str
     key_available: bool
     width: int
@@ -81,6 +102,9 @@ class SealInfo:
     regions: tuple[SealedRegion, ...]
     created: str
     source: Path            # the image itself (embedded) or the sidecar the payload came from
+    version: int = 1
+    keyholders: tuple[Keyholder, ...] = ()
+    sealer: Optional[SealerCheck] = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +112,7 @@ class RecoverResult:
     path: Path
     restored: tuple[int, ...]
     key_id: str
+    sealer: Optional[SealerCheck] = None
 
 
 def regions_from_mask(mask: np.ndarray, kind: str = "region") -> list[SealRegion]:
@@ -115,24 +140,6 @@ def load_mask(path: str | Path, width: int, height: int) -> np.ndarray:
     if loaded.alpha is not None:
         selected &= loaded.alpha > 127
     return selected
-
-
-def _read_bytes(path: Path, what: str, limit: int) -> bytes:
-    """The whole file, refusing one larger than `limit` before reading it."""
-    size = f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit >> 10} KB"
-    too_large = VaultError(f"The {what} {path} is larger than Veil accepts ({size}).")
-    try:
-        with open(path, "rb") as f:
-            if os.fstat(f.fileno()).st_size > limit:
-                raise too_large
-            data = f.read(limit + 1)
-    except FileNotFoundError:
-        raise VaultError(f"The {what} {path} does not exist.") from None
-    except OSError as e:
-        raise VaultError(f"The {what} {path} could not be read ({(e.strerror or str(e)).lower()}).") from None
-    if len(data) > limit:
-        raise too_large
-    return data
 
 
 def _union_mask(regions: Sequence[SealRegion], shape: tuple[int, ...]) -> np.ndarray:
@@ -195,67 +202,32 @@ def _compose(published: LoadedImage, opened: Sequence[RecoveredRegion], channels
     return LoadedImage(pixels, alpha, metadata)
 
 
-class VaultService:
-    def __init__(self, keystore: Optional[KeyStore] = None, audit: Optional[AuditLog] = None) -> None:
-        self.keys = keystore or KeyStore()
-        self.audit = audit or AuditLog()
-
-    # -- keys -----------------------------------------------------------------------------------------------
-    def create_key(self, label: str) -> KeyInfo:
-        info = self.keys.create(label)
-        self.audit.append("key.create", key_id=info.key_id)
-        return info
-
-    def list_keys(self) -> list[KeyInfo]:
-        return self.keys.list_keys()
-
-    def delete_key(self, ref: str, *, confirm: bool = False) -> KeyInfo:
-        info = self.keys.find(ref)
-        if not confirm:
-            raise ConfirmationRequired(
-                f"Deleting the recovery key {info.describe()} makes every photo sealed with it unrecoverable "
-                "unless another keyholder has it, so Veil needs your confirmation to delete it."
-            )
-        self.keys.delete(info.key_id)
-        self.audit.append("key.delete", key_id=info.key_id)
-        return info
-
-    def export_key(self, ref: str, passphrase: str, out_path: str | Path) -> KeyInfo:
-        """Write the key to a passphrase-protected file for another keyholder."""
-        check_passphrase(passphrase)
-        info = self.keys.find(ref)
-        data = seal_key_file(info, self.keys.key_bytes(info.key_id, info.label), passphrase)
-        atomic_write_bytes(out_path, data)
-        self.audit.append("key.export", key_id=info.key_id, file_sha256=hashlib.sha256(data).hexdigest())
-        return info
-
-    def import_key(self, path: str | Path, passphrase: str, label: Optional[str] = None) -> KeyInfo:
-        data = _read_bytes(Path(path), "key file", MAX_FILE_BYTES)
-        info, key = open_key_file(data, passphrase)
-        if label:
-            info = replace(info, label=label)
-        info = self.keys.add(info, key)
-        self.audit.append("key.import", key_id=info.key_id, file_sha256=hashlib.sha256(data).hexdigest())
-        return info
+class VaultService(KeyService):
+    """Sealing, inspecting and recovering photos, on top of the key use cases."""
 
     # -- sealing --------------------------------------------------------------------------------------------
     def seal_image(self, pixels: np.ndarray, alpha: Optional[np.ndarray], metadata: Optional[ImageMetadata],
-                   regions: Sequence[SealRegion], *, key: str, out_path: str | Path, fill: str = "inpaint",
-                   published: Optional[np.ndarray] = None, fmt: Optional[str] = None, sidecar: bool = False,
-                   profile: str = "privacy", quality: Optional[int] = None,
-                   ctx: Optional[JobContext] = None) -> SealResult:
-        """Hide `regions` with `fill`, seal their original pixels for `key` (id or label), write `out_path`.
+                   regions: Sequence[SealRegion], *, key: Optional[str] = None,
+                   recipients: Sequence[str | RecipientKey] = (), signer: Optional[Signer] = None,
+                   out_path: str | Path, fill: str = "inpaint", published: Optional[np.ndarray] = None,
+                   fmt: Optional[str] = None, sidecar: bool = False, profile: str = "privacy",
+                   quality: Optional[int] = None, ctx: Optional[JobContext] = None) -> SealResult:
+        """Hide `regions` with `fill`, seal their original pixels, write `out_path`.
 
-        The payload is embedded in the file (PNG, JPEG, WebP, TIFF) and, with `sidecar`, also written to
-        `<out_path>.veil`. Nothing is written if any step fails. With fill="keep", `published` (the size of
-        `pixels`) is what recipients see, as the caller already edited it; `pixels` stay the sealed originals.
+        Sealed for `key` and `recipients` (labels or ids; recipients may also be RecipientKey objects): one
+        symmetric key alone, or any number of public keys (yours or recipients'), then signed by `signer` (default:
+        this profile's signing key, made on first use). The payload is embedded in the file (PNG, JPEG, WebP, TIFF)
+        and, with `sidecar`, also written to `<out_path>.veil`. Nothing is written if any step fails. With
+        fill="keep", `published` (the size of `pixels`) is what recipients see, as the caller already edited it;
+        `pixels` stay the sealed originals.
         """
         ctx = ctx or JobContext()
         out_path = Path(out_path)
         fmt = _FORMAT_ALIASES.get(fmt.upper(), fmt.upper()) if fmt else image_io.format_for_path(out_path)
         self._check_seal_request(pixels, alpha, regions, fill, profile, fmt, sidecar, published)
-        info = self.keys.find(key)
-        kek = self.keys.key_bytes(info.key_id, info.label)
+        targets = self.seal_targets(key, recipients)
+        if targets.symmetric_key is None and signer is None:
+            signer = self.signer()
 
         ctx.progress(0.0, f"Hiding {len(regions)} region(s) ({fill})")
         if fill == KEEP:
@@ -279,11 +251,16 @@ class VaultService:
 
         ctx.progress(0.75, "Sealing the original pixels")
         sealed = [(SealedRegion(i + 1, r.kind, r.rect), r.fill_mask()) for i, r in enumerate(regions)]
-        payload = build_payload(
-            key_id=info.key_id, key_label=info.label, kek=kek, original=pixels, original_alpha=alpha,
-            regions=sealed, published_sha256=digest,
-            channels=4 if alpha is not None and fmt in _ALPHA_FORMATS else 3,
-        )
+        channels = 4 if alpha is not None and fmt in _ALPHA_FORMATS else 3
+        info = targets.keys[0]
+        if targets.symmetric_key is not None:
+            payload = build_payload(key_id=info.key_id, key_label=info.label, kek=targets.symmetric_key,
+                                    original=pixels, original_alpha=alpha, regions=sealed,
+                                    published_sha256=digest, channels=channels)
+        else:
+            payload = build_sealed_payload(recipients=targets.recipients, signer=signer, original=pixels,
+                                           original_alpha=alpha, regions=sealed, published_sha256=digest,
+                                           channels=channels)
         data = encoded
         if fmt in EMBED_FORMATS:
             data = embed_payload(encoded, payload)
@@ -297,10 +274,12 @@ class VaultService:
         if sidecar:
             side = atomic_write_bytes(sidecar_path(out_path), payload)
         file_hash = hashlib.sha256(data).hexdigest()
-        self.audit.append("seal", file_sha256=file_hash, key_id=info.key_id,
-                          faces=[r.index for r, _ in sealed])
+        for target in targets.keys:         # one entry per keyholder: the log says who can restore the file
+            self.audit.append("seal", file_sha256=file_hash, key_id=target.key_id,
+                              faces=[r.index for r, _ in sealed])
         ctx.progress(1.0, "Sealed")
-        return SealResult(out_path, side, info, tuple(r for r, _ in sealed), file_hash)
+        return SealResult(out_path, side, info, tuple(r for r, _ in sealed), file_hash, targets.keys,
+                          None if signer is None else signer.identity)
 
     @staticmethod
     def _check_seal_request(pixels: np.ndarray, alpha: Optional[np.ndarray], regions: Sequence[SealRegion],
@@ -335,32 +314,47 @@ class VaultService:
     # -- inspecting and recovering --------------------------------------------------------------------------
     def _payload_of(self, path: Path, data: bytes, payload_path: Optional[Path]) -> tuple[bytes, Path]:
         if payload_path is not None:
-            return _read_bytes(payload_path, "recovery data file", MAX_PAYLOAD_BYTES), payload_path
+            return read_bytes(payload_path, "recovery data file", MAX_PAYLOAD_BYTES), payload_path
         embedded = extract_payload(data)
         if embedded is not None:
             return embedded, path
         side = sidecar_path(path)
         if side.is_file():
-            return _read_bytes(side, "sidecar", MAX_PAYLOAD_BYTES), side
+            return read_bytes(side, "sidecar", MAX_PAYLOAD_BYTES), side
         raise NoPayloadError(NO_PAYLOAD)
 
     def inspect(self, path: str | Path, payload_path: Optional[str | Path] = None) -> SealInfo:
         path = Path(path)
-        data = _read_bytes(path, "image", MAX_IMAGE_FILE_BYTES)
+        data = read_bytes(path, "image", MAX_IMAGE_FILE_BYTES)
         raw, source = self._payload_of(path, data, Path(payload_path) if payload_path else None)
-        header = parse_payload(raw).header
+        payload = read_payload(raw)
+        header = payload.header
+        if isinstance(payload, Payload):
+            try:
+                available = self.keys.lookup(header.key_id) is not None
+            except VaultError:
+                available = False
+            return SealInfo(header.key_id, header.key_label, available, header.width, header.height,
+                            header.regions, header.created, source)
         try:
-            available = self.keys.lookup(header.key_id) is not None
-        except VaultError:
-            available = False
-        return SealInfo(header.key_id, header.key_label, available, header.width, header.height,
-                        header.regions, header.created, source)
+            holders = tuple(Keyholder(e.key_id, e.label, self.keys.private_pair(e.key_id) is not None)
+                            for e in header.recipients)
+            sealer = self.check_sealer(payload)
+        except VaultError:          # the keyring cannot be read: say what the file says, restoring will explain
+            holders = tuple(Keyholder(e.key_id, e.label, False) for e in header.recipients)
+            sealer = SealerCheck(header.sealer, payload.signature_valid())
+        mine = next((h for h in holders if h.available), holders[0])
+        return SealInfo(mine.key_id, mine.label, mine.available, header.width, header.height, header.regions,
+                        header.created, source, 2, holders, sealer)
 
     def recover(self, path: str | Path, out_path: str | Path, faces: Optional[Iterable[int]] = None,
-                payload_path: Optional[str | Path] = None, ctx: Optional[JobContext] = None) -> RecoverResult:
+                payload_path: Optional[str | Path] = None, ctx: Optional[JobContext] = None,
+                require_trusted_sealer: bool = False) -> RecoverResult:
         """Restore all sealed regions (or the 1-based `faces`) bit-exactly and write them to `out_path`.
 
-        Pixels that a region not chosen had hidden stay hidden, even where the rectangles overlap.
+        Pixels that a region not chosen had hidden stay hidden, even where the rectangles overlap. A format-2
+        payload with a bad signature, or signed by an impostor of a trusted sealer (or, with
+        `require_trusted_sealer`, by anyone not trusted), is refused before any key is used.
         """
         ctx = ctx or JobContext()
         path, out_path = Path(path), Path(out_path)
@@ -374,16 +368,28 @@ class VaultService:
             raise VaultError(f"Recovering into {out_path.name} would overwrite the recovery data file; "
                              "choose another name.")
         ctx.progress(0.0, f"Reading {path.name}")
-        data = _read_bytes(path, "image", MAX_IMAGE_FILE_BYTES)
+        data = read_bytes(path, "image", MAX_IMAGE_FILE_BYTES)
         raw, _ = self._payload_of(path, data, Path(payload_path) if payload_path else None)
-        payload = parse_payload(raw)
+        payload = read_payload(raw)
         header = payload.header
-        kek = self.keys.key_bytes(header.key_id, header.key_label)
+        chosen = None if faces is None else sorted(set(int(f) for f in faces))
+        sealer = None
+        if isinstance(payload, SealedPayload):
+            sealer = self.check_sealer(payload)
+            self.refuse_sealer(sealer, require_trusted_sealer)
+            pair, private = self.restoring_pair(payload)
+            key_id = pair.key_id
+        else:
+            kek = self.keys.key_bytes(header.key_id, header.key_label)
+            key_id = header.key_id
         ctx.progress(0.2, "Decoding the photo")
         published = image_io.load_image_bytes(data, path.name)
         ctx.progress(0.5, "Opening the recovery data")
-        chosen = None if faces is None else sorted(set(int(f) for f in faces))
-        opened = open_payload(payload, kek, image_digest(published.pixels, published.alpha), chosen)
+        digest = image_digest(published.pixels, published.alpha)
+        if isinstance(payload, SealedPayload):
+            opened = open_sealed_payload(payload, pair.key_id, pair.suite, private, digest, chosen)
+        else:
+            opened = open_payload(payload, kek, digest, chosen)
         restored = _compose(published, opened, header.channels)
 
         ctx.progress(0.8, f"Writing {out_path.name}")
@@ -393,7 +399,7 @@ class VaultService:
             raise VaultError(f"The {out_fmt} encoder did not keep the restored pixels exact; nothing was written.")
         atomic_write_bytes(out_path, encoded)
         indices = tuple(r.region.index for r in opened if r.pixels is not None)
-        self.audit.append("recover", file_sha256=hashlib.sha256(data).hexdigest(), key_id=header.key_id,
+        self.audit.append("recover", file_sha256=hashlib.sha256(data).hexdigest(), key_id=key_id,
                           faces=list(indices))
         ctx.progress(1.0, "Recovered")
-        return RecoverResult(out_path, indices, header.key_id)
+        return RecoverResult(out_path, indices, key_id, sealer)

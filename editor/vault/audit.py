@@ -28,7 +28,8 @@ from .errors import AuditError
 
 LOG_NAME = "audit.jsonl"
 HEAD_NAME = "audit.head"
-ACTIONS = ("key.create", "key.import", "key.export", "key.delete", "seal", "anonymize", "export", "recover")
+ACTIONS = ("key.create", "key.import", "key.export", "key.delete", "key.trust", "seal", "anonymize", "export",
+           "recover")
 GENESIS = "0" * 64
 _FIELDS = ("seq", "time", "action", "file_sha256", "key_id", "faces", "prev")
 

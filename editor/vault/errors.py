@@ -75,6 +75,13 @@ class WrongImageError(VaultError):
     exit_code = 8
 
 
+class SealerError(VaultError):
+    """The payload's signature is valid but its sealer is refused (an impostor of a trusted name, or unknown
+    where only trusted sealers are accepted)."""
+
+    exit_code = 8
+
+
 class AuditError(VaultError):
     """The audit log cannot be written, or its hash chain is broken."""
 

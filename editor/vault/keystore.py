@@ -1,7 +1,16 @@
-"""Recovery keys in the OS keyring, plus a non-secret index so they can be listed.
+"""Keys in the OS keyring, plus a non-secret index so they can be listed.
 
-Each key is one keyring item: service "veil", username = key id, secret = JSON {v, key (base64), label,
-created}. Secret Service cannot list items of a service portably, so ids, labels and creation times (never key
+Each key is one keyring item: service "veil", username = key id, secret = JSON. Five kinds:
+- symmetric: a recovery key of the first design, {v: 1, key (base64), label, created}; id random;
+- pair: a keyholder's recovery key pair, {v: 2, kind, suite, private, label, created};
+- recipient: another keyholder's public key, {v: 2, kind, suite, public, ...}: seals, cannot restore;
+- sealer: a trusted (pinned) sealer's Ed25519 public key, {v: 2, kind, public, ...};
+- signing: this profile's own Ed25519 signing key, created on first seal, {v: 2, kind, private, ...}.
+For every kind but symmetric the id is the fingerprint of the public key (editor/vault/keypairs.py), checked on
+every read, so a key replaced in the keyring is refused rather than used. Public keys are kept in the keyring too:
+what is sealed for, and whose signature is trusted, must not be editable by anything that can write a file.
+
+Secret Service cannot list items of a service portably, so ids, kinds, labels and creation times (never key
 bytes) are also kept in `keys.json` in the user's data folder; `list()` reconciles that index with the keyring.
 """
 
@@ -9,28 +18,41 @@ from __future__ import annotations
 
 import base64
 import binascii
+import getpass
 import json
 import re
 import secrets
+import socket
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from keyring.backend import KeyringBackend
 
 from editor.core.atomic import atomic_write_bytes
 
 from .data_dir import veil_data_dir
+from . import keypairs, signing
 from .errors import KeyExistsError, KeyNotFoundError, KeyringUnavailableError, VaultError
+from .keypairs import RecipientKey, fingerprint, show_fingerprint
 from .keyring_backend import secure_backend
+from .signing import ED25519, LocalSigner, SealerIdentity
 
 SERVICE = "veil"
 KEY_BYTES = 32
 INDEX_NAME = "keys.json"
 _ID_RE = re.compile(r"^[0-9a-f]{32}$")
 MAX_LABEL = 100
+
+SYMMETRIC, PAIR, RECIPIENT, SEALER, SIGNING = "symmetric", "pair", "recipient", "sealer", "signing"
+KINDS = (SYMMETRIC, PAIR, RECIPIENT, SEALER, SIGNING)
+KIND_TEXT = {SYMMETRIC: "a symmetric recovery key", PAIR: "a recovery key pair",
+             RECIPIENT: "a recipient's public key", SEALER: "a trusted sealer", SIGNING: "your signing key"}
+SEALS = (SYMMETRIC, PAIR, RECIPIENT)        # kinds a photo can be sealed for
+RESTORES = (SYMMETRIC, PAIR)                # kinds that hold what restoring needs
+TRUSTED = (SEALER, SIGNING)                 # sealers whose signature a keyholder recognises
 
 
 @dataclass(frozen=True)
@@ -40,12 +62,19 @@ class KeyInfo:
     key_id: str
     label: str
     created: str
+    kind: str = SYMMETRIC
+    suite: str = ""         # HPKE suite of a pair or recipient; Ed25519 for sealers
 
     def describe(self) -> str:
-        return f'"{self.label}" (id {self.key_id})'
+        if self.kind == SYMMETRIC:
+            return f'"{self.label}" (id {self.key_id})'
+        return f'"{self.label}" (fingerprint {show_fingerprint(self.key_id)})'
 
     def to_json(self) -> dict:
-        return {"id": self.key_id, "label": self.label, "created": self.created}
+        doc = {"id": self.key_id, "label": self.label, "created": self.created}
+        if self.kind != SYMMETRIC:
+            doc.update(kind=self.kind, suite=self.suite)
+        return doc
 
 
 def new_key_id() -> str:
@@ -67,6 +96,59 @@ def clean_label(label: str) -> str:
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def default_sealer_label() -> str:
+    """user@host: who sealed, as keyholders will first see it (they pin the fingerprint, not the name)."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in the environment (some containers)
+        user = "someone"
+    return clean_label(f"{user}@{socket.gethostname() or 'localhost'}")
+
+
+def _unb64(value: object, size: int) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError("not base64 text")
+    data = base64.b64decode(value, validate=True)
+    if len(data) != size:
+        raise ValueError("wrong length")
+    return data
+
+
+def _parse_item(key_id: str, item: dict) -> dict:
+    """The fields of a keyring item, checked for its kind; a public key must hash to the item's id."""
+    kind = item.get("kind", SYMMETRIC)
+    out = {"kind": kind, "label": item["label"], "created": str(item.get("created", "")), "suite": ""}
+    if not isinstance(item["label"], str):
+        raise ValueError("bad label")
+    if kind == SYMMETRIC:
+        out["key"] = base64.b64decode(item["key"], validate=True)
+        if len(out["key"]) != KEY_BYTES:
+            raise ValueError("bad key")
+        return out
+    if kind in (PAIR, RECIPIENT):
+        suite = item["suite"]
+        if suite not in keypairs.SUITES:
+            raise ValueError("unknown suite")
+        if kind == PAIR:
+            out["private"] = _unb64(item["private"], keypairs.PRIVATE_BYTES[suite])
+            out["public"] = keypairs.public_of(suite, out["private"])
+        else:
+            out["public"] = _unb64(item["public"], keypairs.PUBLIC_BYTES[suite])
+    elif kind in (SEALER, SIGNING):
+        suite = ED25519
+        if kind == SIGNING:
+            out["private"] = _unb64(item["private"], signing.PRIVATE_BYTES)
+            out["public"] = signing.public_of(out["private"])
+        else:
+            out["public"] = _unb64(item["public"], signing.PUBLIC_BYTES)
+    else:
+        raise ValueError("unknown kind")
+    if fingerprint(suite, out["public"]) != key_id:
+        raise ValueError("the public key does not match the id")
+    out["suite"] = suite
+    return out
 
 
 class KeyStore:
@@ -105,16 +187,24 @@ class KeyStore:
             return None
         try:
             item = json.loads(raw)
-            key = base64.b64decode(item["key"], validate=True)
-            if len(key) != KEY_BYTES or not isinstance(item["label"], str):
+            if not isinstance(item, dict):
                 raise ValueError("bad key item")
+            return _parse_item(key_id, item)
         except (ValueError, KeyError, TypeError, binascii.Error) as e:
-            raise VaultError(f"The keyring item for recovery key {key_id} is damaged and cannot be used.") from e
-        return {"key": key, "label": item["label"], "created": str(item.get("created", ""))}
+            raise VaultError(f"The keyring item for key {key_id} is damaged or was replaced, so Veil will not "
+                             "use it; delete it and import the key again.") from e
 
     def _write_secret(self, info: KeyInfo, key: bytes) -> None:
         item = {"v": 1, "key": base64.b64encode(key).decode("ascii"), "label": info.label, "created": info.created}
         self._call("store a recovery key", self.backend.set_password, SERVICE, info.key_id, json.dumps(item))
+
+    def _write_item(self, info: KeyInfo, **material: bytes) -> None:
+        item = {"v": 2, "kind": info.kind, "label": info.label, "created": info.created, "suite": info.suite}
+        item.update({name: base64.b64encode(data).decode("ascii") for name, data in material.items()})
+        self._call("store a key", self.backend.set_password, SERVICE, info.key_id, json.dumps(item))
+
+    def _info(self, key_id: str, item: dict, indexed_created: str = "") -> KeyInfo:
+        return KeyInfo(key_id, item["label"], item["created"] or indexed_created, item["kind"], item["suite"])
 
     # -- index (non-secret) ---------------------------------------------------------------------------------
     def _read_index(self) -> list[KeyInfo]:
@@ -123,9 +213,10 @@ class KeyStore:
             return []
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
-            entries = [KeyInfo(str(e["id"]), str(e["label"]), str(e["created"])) for e in doc["keys"]]
-            if not all(is_key_id(e.key_id) for e in entries):
-                raise ValueError("bad key id in the index")
+            entries = [KeyInfo(str(e["id"]), str(e["label"]), str(e["created"]), str(e.get("kind", SYMMETRIC)),
+                               str(e.get("suite", ""))) for e in doc["keys"]]
+            if not all(is_key_id(e.key_id) and e.kind in KINDS for e in entries):
+                raise ValueError("bad key id or kind in the index")
             return entries
         except (ValueError, KeyError, TypeError) as e:
             raise VaultError(
@@ -148,7 +239,7 @@ class KeyStore:
         for entry in indexed:
             item = self._read_secret(entry.key_id)
             if item is not None:
-                alive.append(KeyInfo(entry.key_id, item["label"], item["created"] or entry.created))
+                alive.append(self._info(entry.key_id, item, entry.created))
         if alive != indexed:
             self._write_index(alive)
         return alive
@@ -160,28 +251,33 @@ class KeyStore:
         item = self._read_secret(key_id)
         if item is None:
             return None
-        info = KeyInfo(key_id, item["label"], item["created"])
+        info = self._info(key_id, item)
         entries = self._read_index()
         if all(e.key_id != key_id for e in entries):
             self._write_index(entries + [info])
         return info
 
-    def find(self, ref: str) -> KeyInfo:
-        """A key by id or by exact label."""
+    def find(self, ref: str, kinds: Optional[Iterable[str]] = None, purpose: str = "be used for this") -> KeyInfo:
+        """A key by id (a fingerprint may be typed in groups) or by exact label; `kinds` limits what may match."""
         ref = ref.strip()
-        if is_key_id(ref.lower()):
-            found = self.lookup(ref.lower())
-            if found is not None:
-                return found
-        matches = [k for k in self.list_keys() if k.label == ref]
-        if not matches:
-            raise KeyNotFoundError(f'No recovery key labelled or with id "{ref}" is in your keyring.')
-        if len(matches) > 1:
-            raise VaultError(f'Several recovery keys are labelled "{ref}"; name the one you mean by its id.')
-        return matches[0]
+        compact = "".join(ref.split()).lower()
+        found = self.lookup(compact) if is_key_id(compact) else None
+        if found is None:
+            matches = [k for k in self.list_keys() if k.label == ref]
+            if not matches:
+                raise KeyNotFoundError(f'No recovery key labelled or with id "{ref}" is in your keyring.')
+            if len(matches) > 1:
+                raise VaultError(f'Several recovery keys are labelled "{ref}"; name the one you mean by its id.')
+            found = matches[0]
+        if kinds is not None and found.kind not in tuple(kinds):
+            raise VaultError(f"{found.describe()} is {KIND_TEXT[found.kind]}, which cannot {purpose}.")
+        return found
 
     def key_bytes(self, key_id: str, label_hint: str = "") -> bytes:
         item = self._read_secret(key_id) if is_key_id(key_id) else None
+        if item is not None and item["kind"] != SYMMETRIC:
+            raise VaultError(f'The key "{item["label"]}" (id {key_id}) is {KIND_TEXT[item["kind"]]}, not the '
+                             "symmetric recovery key this needs.")
         if item is None:
             label = label_hint or "unknown label"
             raise KeyNotFoundError(
@@ -209,6 +305,98 @@ class KeyStore:
         self._write_secret(info, key)
         self._write_index(self._read_index() + [info])
         return info
+
+    # -- key pairs, recipients, sealers -----------------------------------------------------------------------
+    def _store_new(self, info: KeyInfo, **material: bytes) -> KeyInfo:
+        if self._read_secret(info.key_id) is not None:
+            raise KeyExistsError(f"The key {info.describe()} is already in your keyring.")
+        self._refuse_duplicate_label(info.label)
+        self._write_item(info, **material)
+        self._write_index(self._read_index() + [info])
+        return info
+
+    def create_pair(self, label: str, suite: Optional[str] = None) -> KeyInfo:
+        """A new recovery key pair; the private key never leaves the keyring (except in a key file)."""
+        suite = suite or keypairs.default_suite()
+        private = keypairs.generate_private(suite)
+        info = KeyInfo(fingerprint(suite, keypairs.public_of(suite, private)), clean_label(label), utc_now(), PAIR,
+                       suite)
+        return self._store_new(info, private=private)
+
+    def add_pair(self, info: KeyInfo, private: bytes) -> KeyInfo:
+        """Store a key pair received in a key file; its id must be the fingerprint of its public key."""
+        try:
+            public = keypairs.public_of(info.suite, private)
+        except ValueError as e:
+            raise VaultError("The imported key is not a Veil recovery key pair.") from e
+        if fingerprint(info.suite, public) != info.key_id:
+            raise VaultError("The imported key pair does not match its fingerprint; nothing was imported.")
+        info = KeyInfo(info.key_id, clean_label(info.label), info.created or utc_now(), PAIR, info.suite)
+        return self._store_new(info, private=private)
+
+    def add_recipient(self, label: str, suite: str, public: bytes) -> KeyInfo:
+        info = KeyInfo(fingerprint(suite, public), clean_label(label), utc_now(), RECIPIENT, suite)
+        return self._store_new(info, public=public)
+
+    def add_sealer(self, label: str, public: bytes) -> KeyInfo:
+        info = KeyInfo(fingerprint(ED25519, public), clean_label(label), utc_now(), SEALER, ED25519)
+        return self._store_new(info, public=public)
+
+    def recipient_key(self, info: KeyInfo) -> RecipientKey:
+        """The public key to seal for: a recipient's, or that of one of your own key pairs."""
+        item = self._read_secret(info.key_id)
+        if item is None or item["kind"] not in (PAIR, RECIPIENT):
+            raise KeyNotFoundError(f"The key {info.describe()} is not a key pair or recipient in your keyring.")
+        return RecipientKey(item["suite"], item["public"], item["label"])
+
+    def private_pair(self, key_id: str) -> Optional[tuple[KeyInfo, bytes]]:
+        """(info, private bytes) of your key pair with this id, or None when the keyring has none."""
+        item = self._read_secret(key_id) if is_key_id(key_id) else None
+        if item is None or item["kind"] != PAIR:
+            return None
+        return self._info(key_id, item), item["private"]
+
+    def secret_of(self, info: KeyInfo) -> bytes:
+        """The bytes a key file protects: a symmetric key, or a key pair's private key."""
+        if info.kind == SYMMETRIC:
+            return self.key_bytes(info.key_id, info.label)
+        found = self.private_pair(info.key_id)
+        if found is None:
+            raise VaultError(f"{info.describe()} is {KIND_TEXT[info.kind]}: it has no private key to export; "
+                             "share its public key instead.")
+        return found[1]
+
+    def public_of(self, info: KeyInfo) -> bytes:
+        item = self._read_secret(info.key_id)
+        if item is None or "public" not in item:
+            raise KeyNotFoundError(f"The key {info.describe()} is no longer in your keyring.")
+        return item["public"]
+
+    def trusted_sealers(self) -> dict[str, KeyInfo]:
+        """Pinned sealers and your own signing key, by fingerprint."""
+        return {k.key_id: k for k in self.list_keys() if k.kind in TRUSTED}
+
+    def signer(self, label: Optional[str] = None, create: bool = True) -> Optional[LocalSigner]:
+        """This profile's signing key (the oldest, should two processes have raced to make one); with `create`,
+        one is made on first use, labelled `label` or user@host."""
+        own = [k for k in self.list_keys() if k.kind == SIGNING]
+        if not own:
+            if not create:
+                return None
+            private = signing.new_signing_key()
+            label = clean_label(label) if label else default_sealer_label()
+            info = KeyInfo(fingerprint(ED25519, signing.public_of(private)), label, utc_now(), SIGNING, ED25519)
+            self._write_item(info, private=private)
+            self._write_index(self._read_index() + [info])
+            own = [info]
+        info = min(own, key=lambda k: k.created)
+        item = self._read_secret(info.key_id)
+        if item is None:
+            raise KeyNotFoundError("Your signing key vanished from the keyring while Veil read it; try again.")
+        return LocalSigner(item["private"], item["label"])
+
+    def sealer_identity(self, info: KeyInfo) -> SealerIdentity:
+        return SealerIdentity(self.public_of(info), info.label)
 
     def delete(self, key_id: str) -> None:
         if self._read_secret(key_id) is not None:

@@ -137,6 +137,33 @@ def _unpack_region(blob: bytes, rect: Rect, channels: int) -> np.ndarray:
     return np.cumsum(filtered, axis=0, dtype=np.uint8)
 
 
+def region_blobs(original: np.ndarray, original_alpha: Optional[np.ndarray],
+                 regions: Sequence[tuple[SealedRegion, np.ndarray]], channels: int) -> list[tuple[bytes, bytes]]:
+    """(compressed pixels, compressed mask) per region: the plaintext of every payload version."""
+    h, w = original.shape[:2]
+    alpha = original_alpha if channels == 4 else None
+    if channels == 4 and alpha is None:
+        alpha = np.full((h, w), 255, np.uint8)
+    return [(_pack_region(original, alpha, r.rect), _pack_mask(m)) for r, m in regions]
+
+
+def region_fields(regions: Sequence[tuple[SealedRegion, np.ndarray]], blobs: Sequence[tuple[bytes, bytes]]) -> dict:
+    """The header fields that describe the regions and the ciphertext they make."""
+    return {
+        "compression": COMPRESSION,
+        "regions": [
+            {"index": r.index, "kind": r.kind, "x": r.rect.x0, "y": r.rect.y0, "w": r.rect.width,
+             "h": r.rect.height, "size": len(b), "mask_size": len(m)}
+            for (r, _), (b, m) in zip(regions, blobs)
+        ],
+        "ciphertext_length": sum(len(b) + len(m) for b, m in blobs) + _GCM_TAG,
+    }
+
+
+def utc_created() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
 def build_payload(*, key_id: str, key_label: str, kek: bytes, original: np.ndarray,
                   original_alpha: Optional[np.ndarray], regions: Sequence[tuple[SealedRegion, np.ndarray]],
                   published_sha256: str, channels: int) -> bytes:
@@ -146,10 +173,7 @@ def build_payload(*, key_id: str, key_label: str, kek: bytes, original: np.ndarr
     `channels` is 4 to seal `original_alpha` too (opaque if None), 3 for RGB only.
     """
     h, w = original.shape[:2]
-    alpha = original_alpha if channels == 4 else None
-    if channels == 4 and alpha is None:
-        alpha = np.full((h, w), 255, np.uint8)
-    blobs = [(_pack_region(original, alpha, r.rect), _pack_mask(m)) for r, m in regions]
+    blobs = region_blobs(original, original_alpha, regions, channels)
     dek, nonce = AESGCM.generate_key(bit_length=256), os.urandom(12)
     header = {
         "version": VERSION,
@@ -157,14 +181,8 @@ def build_payload(*, key_id: str, key_label: str, kek: bytes, original: np.ndarr
         "wrap": {"alg": "A256KW", "dek": base64.b64encode(aes_key_wrap(kek, dek)).decode("ascii")},
         "cipher": {"alg": "A256GCM", "nonce": base64.b64encode(nonce).decode("ascii")},
         "image": {"width": w, "height": h, "channels": channels, "sha256": published_sha256},
-        "compression": COMPRESSION,
-        "regions": [
-            {"index": r.index, "kind": r.kind, "x": r.rect.x0, "y": r.rect.y0, "w": r.rect.width,
-             "h": r.rect.height, "size": len(b), "mask_size": len(m)}
-            for (r, _), (b, m) in zip(regions, blobs)
-        ],
-        "ciphertext_length": sum(len(b) + len(m) for b, m in blobs) + _GCM_TAG,
-        "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        **region_fields(regions, blobs),
+        "created": utc_created(),
     }
     header_bytes = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
     prefix = PREFIX.pack(MAGIC, VERSION, len(header_bytes)) + header_bytes
@@ -176,79 +194,100 @@ def build_payload(*, key_id: str, key_label: str, kek: bytes, original: np.ndarr
 
 
 # -- parsing (hostile input) ----------------------------------------------------------------------------------
-def _int(value: object, lo: int, hi: int) -> int:
+def int_field(value: object, lo: int, hi: int) -> int:
     if type(value) is not int or not lo <= value <= hi:
         raise ValueError("integer out of range")
     return value
 
 
-def _str(value: object, max_len: int) -> str:
+def str_field(value: object, max_len: int) -> str:
     # No control characters: labels and dates are printed in messages and terminals before authentication.
     if not isinstance(value, str) or len(value) > max_len or any(unicodedata.category(c)[0] == "C" for c in value):
         raise ValueError("bad string")
     return value
 
 
-def _b64(value: object, size: int) -> bytes:
-    data = base64.b64decode(_str(value, 4 * size), validate=True)
+def b64_field(value: object, size: int) -> bytes:
+    data = base64.b64decode(str_field(value, 4 * size), validate=True)
     if len(data) != size:
         raise ValueError("bad binary field")
     return data
 
 
-def _dict(value: object, keys: Iterable[str]) -> dict:
+def dict_field(value: object, keys: Iterable[str]) -> dict:
     if not isinstance(value, dict) or set(value) != set(keys):
         raise ValueError("unexpected fields")
     return value
 
 
-def _parse_header(doc: object, remaining: int) -> tuple[PayloadHeader, bytes, bytes, tuple[tuple[int, int], ...]]:
-    doc = _dict(doc, ("version", "key", "wrap", "cipher", "image", "compression", "regions",
-                      "ciphertext_length", "created"))
-    if doc["version"] != VERSION or doc["compression"] != COMPRESSION:
-        raise ValueError("version or compression mismatch")
-    key = _dict(doc["key"], ("id", "label"))
-    wrap = _dict(doc["wrap"], ("alg", "dek"))
-    cipher = _dict(doc["cipher"], ("alg", "nonce"))
-    image = _dict(doc["image"], ("width", "height", "channels", "sha256"))
-    if wrap["alg"] != "A256KW" or cipher["alg"] != "A256GCM":
-        raise ValueError("unknown algorithm")
-    key_id = _str(key["id"], 64)
-    if len(key_id) != 32 or any(c not in "0123456789abcdef" for c in key_id):
-        raise ValueError("bad key id")
-    width, height = _int(image["width"], 1, MAX_SIDE), _int(image["height"], 1, MAX_SIDE)
+def parse_image(doc: object) -> tuple[int, int, int, str]:
+    """width, height, channels and the published pixels' sha256 of a header's `image` field."""
+    image = dict_field(doc, ("width", "height", "channels", "sha256"))
+    width, height = int_field(image["width"], 1, MAX_SIDE), int_field(image["height"], 1, MAX_SIDE)
     if width * height > MAX_PIXELS:
         raise ValueError("image too large")
-    channels = _int(image["channels"], 3, 4)
-    digest = _str(image["sha256"], 64)
+    channels = int_field(image["channels"], 3, 4)
+    digest = str_field(image["sha256"], 64)
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         raise ValueError("bad digest")
+    return width, height, channels, digest
+
+
+def parse_regions(doc: dict, width: int, height: int, channels: int,
+                  remaining: int) -> tuple[tuple[SealedRegion, ...], tuple[tuple[int, int], ...]]:
+    """The regions and their compressed sizes, checked against the image and the bytes that follow the header."""
+    if doc["compression"] != COMPRESSION:
+        raise ValueError("unknown compression")
     entries = doc["regions"]
     if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_REGIONS:
         raise ValueError("bad region list")
     regions, sizes, raw_total = [], [], 0
     for i, entry in enumerate(entries):
-        entry = _dict(entry, ("index", "kind", "x", "y", "w", "h", "size", "mask_size"))
-        if _int(entry["index"], 1, MAX_REGIONS) != i + 1 or entry["kind"] not in REGION_KINDS:
+        entry = dict_field(entry, ("index", "kind", "x", "y", "w", "h", "size", "mask_size"))
+        if int_field(entry["index"], 1, MAX_REGIONS) != i + 1 or entry["kind"] not in REGION_KINDS:
             raise ValueError("bad region index or kind")
-        x, y = _int(entry["x"], 0, width - 1), _int(entry["y"], 0, height - 1)
-        rect = Rect(x, y, x + _int(entry["w"], 1, width - x), y + _int(entry["h"], 1, height - y))
+        x, y = int_field(entry["x"], 0, width - 1), int_field(entry["y"], 0, height - 1)
+        rect = Rect(x, y, x + int_field(entry["w"], 1, width - x), y + int_field(entry["h"], 1, height - y))
         raw, mask_raw = rect.area * channels, _mask_bytes(rect)
         raw_total += raw + mask_raw
         # zlib never expands data by more than ~0.1% + a few bytes.
-        sizes.append((_int(entry["size"], 8, raw + raw // 1000 + 64),
-                      _int(entry["mask_size"], 8, mask_raw + mask_raw // 1000 + 64)))
+        sizes.append((int_field(entry["size"], 8, raw + raw // 1000 + 64),
+                      int_field(entry["mask_size"], 8, mask_raw + mask_raw // 1000 + 64)))
         regions.append(SealedRegion(i + 1, entry["kind"], rect))
     if raw_total > width * height * 4 * 1.1:
         raise ValueError("regions larger than the image")
-    length = _int(doc["ciphertext_length"], _GCM_TAG, MAX_PAYLOAD_BYTES)
+    length = int_field(doc["ciphertext_length"], _GCM_TAG, MAX_PAYLOAD_BYTES)
     if length != sum(a + b for a, b in sizes) + _GCM_TAG or length != remaining:
         raise ValueError("ciphertext length mismatch")
+    return tuple(regions), tuple(sizes)
+
+
+def _parse_header(doc: object, remaining: int) -> tuple[PayloadHeader, bytes, bytes, tuple[tuple[int, int], ...]]:
+    doc = dict_field(doc, ("version", "key", "wrap", "cipher", "image", "compression", "regions",
+                      "ciphertext_length", "created"))
+    if doc["version"] != VERSION:
+        raise ValueError("version mismatch")
+    key = dict_field(doc["key"], ("id", "label"))
+    wrap = dict_field(doc["wrap"], ("alg", "dek"))
+    cipher = dict_field(doc["cipher"], ("alg", "nonce"))
+    if wrap["alg"] != "A256KW" or cipher["alg"] != "A256GCM":
+        raise ValueError("unknown algorithm")
+    key_id = hex_id(key["id"])
+    width, height, channels, digest = parse_image(doc["image"])
+    regions, sizes = parse_regions(doc, width, height, channels, remaining)
     header = PayloadHeader(
-        version=VERSION, key_id=key_id, key_label=_str(key["label"], 200), width=width, height=height,
-        channels=channels, image_sha256=digest, regions=tuple(regions), created=_str(doc["created"], 64),
+        version=VERSION, key_id=key_id, key_label=str_field(key["label"], 200), width=width, height=height,
+        channels=channels, image_sha256=digest, regions=regions, created=str_field(doc["created"], 64),
     )
-    return header, _b64(wrap["dek"], _WRAPPED_DEK), _b64(cipher["nonce"], 12), tuple(sizes)
+    return header, b64_field(wrap["dek"], _WRAPPED_DEK), b64_field(cipher["nonce"], 12), sizes
+
+
+def hex_id(value: object) -> str:
+    """A key id: 32 lowercase hex digits."""
+    key_id = str_field(value, 64)
+    if len(key_id) != 32 or any(c not in "0123456789abcdef" for c in key_id):
+        raise ValueError("bad key id")
+    return key_id
 
 
 def parse_payload(data: bytes) -> Payload:
@@ -274,18 +313,45 @@ def parse_payload(data: bytes) -> Payload:
     return Payload(header, bytes(data[:end]), wrapped, nonce, sizes, bytes(data[end:]))
 
 
+def check_wanted(regions: Sequence[SealedRegion], faces: Optional[Iterable[int]]) -> Optional[set[int]]:
+    """The chosen region indices (None = all); one sentence for an index the payload does not have."""
+    wanted = None if faces is None else set(faces)
+    if wanted is not None:
+        unknown = sorted(wanted - {r.index for r in regions})
+        if unknown:
+            raise PayloadError(
+                f"This photo has no sealed region {unknown[0]}; it has regions 1 to {len(regions)}."
+            )
+    return wanted
+
+
+def decrypt_regions(dek: bytes, nonce: bytes, ciphertext: bytes, associated_data: bytes,
+                    regions: Sequence[SealedRegion], sizes: Sequence[tuple[int, int]], channels: int,
+                    image_sha256: str, published_sha256: str, wanted: Optional[set[int]]) -> list[RecoveredRegion]:
+    """Authenticate and decrypt the region data, check it belongs to these pixels, and unpack it."""
+    try:
+        plaintext = AESGCM(dek).decrypt(nonce, ciphertext, associated_data)
+    except InvalidTag as e:
+        raise PayloadError(TAMPERED) from e
+    if published_sha256 != image_sha256:
+        raise WrongImageError(MOVED)
+    out, offset = [], 0
+    for region, (size, mask_size) in zip(regions, sizes):
+        pixels = None
+        if wanted is None or region.index in wanted:
+            pixels = _unpack_region(plaintext[offset:offset + size], region.rect, channels)
+        mask = _unpack_mask(plaintext[offset + size:offset + size + mask_size], region.rect)
+        out.append(RecoveredRegion(region, pixels, mask))
+        offset += size + mask_size
+    return out
+
+
 def open_payload(payload: Payload, kek: bytes, published_sha256: str,
                  faces: Optional[Iterable[int]] = None) -> list[RecoveredRegion]:
     """Authenticate, check the payload belongs to these pixels, and return every region's fill mask with the
     original pixels of the chosen regions (all when `faces` is None)."""
     header = payload.header
-    wanted = None if faces is None else set(faces)
-    if wanted is not None:
-        unknown = sorted(wanted - {r.index for r in header.regions})
-        if unknown:
-            raise PayloadError(
-                f"This photo has no sealed region {unknown[0]}; it has regions 1 to {len(header.regions)}."
-            )
+    wanted = check_wanted(header.regions, faces)
     try:
         dek = aes_key_unwrap(kek, payload.wrapped_dek)
     except InvalidUnwrap as e:
@@ -293,18 +359,5 @@ def open_payload(payload: Payload, kek: bytes, published_sha256: str,
             f'The recovery key "{header.key_label}" (id {header.key_id}) in your keyring does not open this '
             "photo's recovery data (a different key under the same id, or altered data); nothing was restored."
         ) from e
-    try:
-        plaintext = AESGCM(dek).decrypt(payload.nonce, payload.ciphertext, payload.associated_data)
-    except InvalidTag as e:
-        raise PayloadError(TAMPERED) from e
-    if published_sha256 != header.image_sha256:
-        raise WrongImageError(MOVED)
-    out, offset = [], 0
-    for region, (size, mask_size) in zip(header.regions, payload.blob_sizes):
-        pixels = None
-        if wanted is None or region.index in wanted:
-            pixels = _unpack_region(plaintext[offset:offset + size], region.rect, header.channels)
-        mask = _unpack_mask(plaintext[offset + size:offset + size + mask_size], region.rect)
-        out.append(RecoveredRegion(region, pixels, mask))
-        offset += size + mask_size
-    return out
+    return decrypt_regions(dek, payload.nonce, payload.ciphertext, payload.associated_data, header.regions,
+                           payload.blob_sizes, header.channels, header.image_sha256, published_sha256, wanted)

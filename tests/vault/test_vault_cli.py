@@ -14,6 +14,7 @@ from PIL import Image
 
 from editor.cli import main
 from editor.core import image_io
+from editor.vault.keypairs import show_fingerprint
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "a long enough passphrase"
@@ -72,7 +73,9 @@ def test_keys_commands(veil, tmp_path):
     code, _, err = veil("keys", "import", keyfile, "--passphrase-file", wrong)
     assert code != 0 and "passphrase is wrong" in err and one_sentence(err)
     code, out, _ = veil("keys", "import", keyfile, "--passphrase-file", secret)
-    assert code == 0 and key_id in out
+    assert code == 0 and show_fingerprint(key_id) in out
+    code, out, _ = veil("keys", "list")
+    assert out.split()[0] == key_id and " pair " in out
 
 
 def test_seal_recover_and_audit(veil, tmp_path, photo_and_mask):

@@ -162,8 +162,8 @@ def test_key_file_refuses_wrong_passphrase_and_edits(keystore):
         with pytest.raises(KeyFileError):
             open_key_file(junk, PASSPHRASE)
     future = json.loads(data)
-    future["version"] = 2
-    with pytest.raises(KeyFileError, match="version 2"):
+    future["version"] = 3
+    with pytest.raises(KeyFileError, match="version 3"):
         open_key_file(json.dumps(future).encode(), PASSPHRASE)
 
 
