@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -79,3 +83,88 @@ def test_no_face_and_bad_input_are_one_sentence_and_write_nothing(tmp_path):
     proc = veil("unmask", str(bad), "-o", str(out))
     assert proc.returncode == 3 and not out.exists()
     assert "notes.jpg" in last_line(proc.stderr) and "Traceback" not in proc.stderr
+
+
+# -- the estimate is said -----------------------------------------------------------------------------------------------
+EXIFTOOL = shutil.which("exiftool")
+TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
+
+
+@pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is not installed (scripts/system_deps.sh)")
+@pytest.mark.parametrize("ext", ["jpg", "webp"])
+def test_the_output_says_in_xmp_and_in_words_that_the_fill_is_an_estimate(masked_photo, tmp_path, ext):
+    photo, _ = masked_photo
+    out = tmp_path / f"out.{ext}"
+    proc = veil("unmask", str(photo), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "The filled area is an estimate, not the person's real face" in proc.stdout
+    tags = subprocess.run([EXIFTOOL, "-XMP-iptcExt:DigitalSourceType", "-s", "-s", "-s", out], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    assert tags == TRAINED
+
+
+# -- folders ------------------------------------------------------------------------------------------------------------
+def shoot(folder: Path, photo: Path, count: int) -> Path:
+    """`count` masked photos (the face shifted a little in each), half of them in a subfolder."""
+    masked = np.asarray(Image.open(photo))
+    (folder / "day2").mkdir(parents=True)
+    for i in range(count):
+        Image.fromarray(np.ascontiguousarray(np.roll(masked, 6 * i, axis=1))).save(
+            folder / ("day2" if i % 2 else ".") / f"p{i:02d}.png")
+    return folder
+
+
+def test_folders_are_unmasked_with_a_summary_and_a_report(masked_photo, tmp_path):
+    photo, _ = masked_photo
+    folder = shoot(tmp_path / "shoot", photo, 3)
+    out = tmp_path / "out"
+    proc = veil("unmask", str(folder), str(photo), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"4 photo(s) in {out}: 4 face mask(s) removed in 4 photo(s)" in proc.stdout
+    assert "This run: 4 photo(s) done, 0 already done in an earlier run." in proc.stdout
+    assert "The filled area is an estimate" in proc.stdout and f"Report: {out / 'veil-unmask-report.json'}" in proc.stdout
+    assert "4/4" in proc.stderr                                            # the progress, one line per photo here
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png")) == [
+        "masked.png", "shoot/day2/p01.png", "shoot/p00.png", "shoot/p02.png"]
+    again = veil("unmask", str(folder), str(photo), "-o", str(out))
+    assert again.returncode == 0 and "This run: 0 photo(s) done, 4 already done in an earlier run." in again.stdout
+
+
+def test_one_photo_options_are_refused_in_folder_mode_in_one_sentence(masked_photo, tmp_path):
+    photo, _ = masked_photo
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = veil("unmask", str(photo), "-o", str(out), "--mask-out", str(tmp_path / "hole.png"))
+    assert proc.returncode != 0 and proc.stdout == "" and "Traceback" not in proc.stderr
+    assert last_line(proc.stderr) == ("veil unmask: --mask-out names one file, so it works on one photo, not on "
+                                      "folders or several photos.")
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SIGKILL")
+def test_a_killed_run_is_resumed_doing_only_what_is_missing(masked_photo, tmp_path):
+    photo, _ = masked_photo
+    folder = shoot(tmp_path / "shoot", photo, 12)
+    out = tmp_path / "out"
+    report = out / "veil-unmask-report.json"
+    run = subprocess.Popen([sys.executable, "-m", "editor", "unmask", str(folder), "-o", str(out)], cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (report.exists() and json.loads(report.read_text())["files"]):
+        assert run.poll() is None, "the batch ended before it could be killed"
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    recorded = json.loads(report.read_text())["files"]
+    assert 1 <= len(recorded) < 12
+    finished = {Path(e["output"]).name: Path(e["output"]).stat().st_mtime_ns for e in recorded.values()}
+
+    proc = veil("unmask", str(folder), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert (f"This run: {12 - len(recorded)} photo(s) done, {len(recorded)} already done in an earlier run."
+            in proc.stdout)
+    assert len(list(out.rglob("p*.png"))) == 12 and not list(out.rglob("*.tmp"))
+    for entry in json.loads(report.read_text())["files"].values():
+        name = Path(entry["output"]).name
+        if name in finished:
+            assert Path(entry["output"]).stat().st_mtime_ns == finished[name]     # not written again
