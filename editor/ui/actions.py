@@ -48,6 +48,8 @@ ACTION_SPECS: Tuple[ActionSpec, ...] = (
                "metadata stripped", ("Ctrl+Alt+E",)),
     ActionSpec("batch_anonymize", "Anonymize &Folder…", "File",
                "Anonymize every photo of files or folders into an output folder, with a report"),
+    ActionSpec("batch_unmask", "Remove Face &Masks in Folder…", "File",
+               "Remove the face masks in every photo of files or folders into an output folder, with a report"),
     ActionSpec("recover", "&Recover Originals…", "File",
                "Restore the sealed original regions of this photo with your recovery key"),
     ActionSpec("keys", "Recovery &Keys…", "File", "Create, export, import or delete recovery keys"),

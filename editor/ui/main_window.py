@@ -19,11 +19,13 @@ from editor.services.vault_service import VaultService
 from . import dialogs
 from .actions import EDITING, VIEWING, Actions, build_menus, menu_sections
 from .anonymize_ui import AnonymizeUi
+from .batch_unmask_dialog import BatchUnmaskDialog
 from .canvas import Canvas
 from .doc_bridge import DocumentBridge
 from .document_controller import DocumentController, display_name, dropped_photos
 from .edit_controller import EditController
 from .empty_state import EmptyState
+from .estimate_notice import EstimateNotice
 from .face_controller import FaceController
 from .face_panel import FacePanel
 from .jobs import JobRunner
@@ -60,6 +62,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_tool(self.tools["brush"])
         self.setCentralWidget(self.canvas)
         self.canvas.set_empty_state(EmptyState(self.commands.open, self.commands.sample))
+        self.estimate_notice = EstimateNotice(self.canvas)
         self.options = ToolOptionsBar(self.commands, self.brush_settings, available_engines(), FACE_AWARE_ENGINE)
         self.addToolBar(self.options)
         self.navigator = NavigatorPanel(self.canvas)
@@ -102,6 +105,7 @@ class MainWindow(QMainWindow):
             "open": self.documents.open_dialog, "save": self.documents.save, "save_as": self.documents.save_as,
             "export": self.documents.export, "quit": self.close,
             "seal_export": self._seal_export, "keys": lambda: KeysDialog(self, self.vault).exec(),
+            "batch_unmask": lambda: BatchUnmaskDialog(self).exec(),
             "undo": self.edits.undo, "redo": self.edits.redo,
             "brush": lambda: self.canvas.set_tool(self.tools["brush"]),
             "eraser": lambda: self.canvas.set_tool(self.tools["eraser"]),
@@ -131,6 +135,7 @@ class MainWindow(QMainWindow):
         self.bridge.changed.connect(self.face_panel.on_document_event)
         self.bridge.changed.connect(self.navigator.view.on_document_event)
         self.bridge.changed.connect(self._on_document_event)
+        self.bridge.changed.connect(self.estimate_notice.on_document_event)
         self.bridge.document_replaced.connect(lambda doc: self.recovery.check(doc.path if doc else None))
         self.recovery.recovered.connect(self.documents.open_path)
         self.face_panel.face_selected.connect(self.canvas.set_highlighted_face)
@@ -177,6 +182,7 @@ class MainWindow(QMainWindow):
 
     def _on_document_replaced(self, doc: Optional[Document]) -> None:
         self.canvas.set_document(doc)
+        self.estimate_notice.set_document(doc)
         self.navigator.view.update()
         self.face_panel.set_document(doc)
         self.status.show_document(doc)
