@@ -32,3 +32,22 @@ def load_checkpoint(path: Path, model: nn.Module, optimizer: torch.optim.Optimiz
         optimizer.load_state_dict(state["optimizer"])
     torch.set_rng_state(state["torch_rng"])
     return state
+
+
+def save_portable(path: Path, model: nn.Module, step: int, extra: dict[str, Any]) -> None:
+    """A small weights-only checkpoint to commit (no optimizer state, no RNG), written atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {"model": model.state_dict(), "step": step, **extra}
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        torch.save(state, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_portable(path: Path, model: nn.Module) -> dict[str, Any]:
+    """Load the weights of a save_portable checkpoint into `model`; returns the saved dict (step, companions)."""
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    model.load_state_dict(state["model"])
+    return state

@@ -54,3 +54,28 @@ def iou(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     inter = (pred & truth).flatten(1).sum(1).float()
     union = (pred | truth).flatten(1).sum(1).float()
     return inter / union.clamp_min(1.0)
+
+
+def gray(image: torch.Tensor) -> torch.Tensor:
+    """ITU-R 601 luma (as OpenCV's RGB2GRAY), N x 1 x H x W."""
+    return (0.299 * image[:, 0:1] + 0.587 * image[:, 1:2] + 0.114 * image[:, 2:3])
+
+
+def erode(hole: torch.Tensor, pixels: int = 2) -> torch.Tensor:
+    return 1.0 - F.max_pool2d(1.0 - hole, 2 * pixels + 1, 1, pixels)
+
+
+_LAPLACIAN = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
+
+
+def texture_ratio(output: torch.Tensor, truth: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+    """Per image: mean |Laplacian| of the gray output inside the hole eroded 2 px, over the truth's (1 = as sharp).
+
+    The torch twin of evaluate.texture_ratio (3x3 Laplacian as cv2.Laplacian ksize 1), for validation rows.
+    """
+    inner = erode(hole)
+    lap = lambda x: F.conv2d(gray(x) * 255.0, _LAPLACIAN.to(x.device), padding=1).abs()
+    area = inner.flatten(1).sum(1).clamp_min(1.0)
+    out = (lap(output) * inner).flatten(1).sum(1) / area
+    ref = (lap(truth) * inner).flatten(1).sum(1) / area
+    return out / ref.clamp_min(1e-6)

@@ -3,6 +3,10 @@
 A run lives in runs/<name>/: last.pt (model, optimizer, step, RNG), log.txt (when started with nohup),
 metrics.jsonl (one line per validation). Starting the same command again resumes from last.pt. The data
 stream is a pure function of (seed, sample number), so a resumed run sees exactly the pairs it would have.
+
+runs/ is not committed, so a run can also `--publish` a small weights-only checkpoint (model and a task's
+companion nets such as a discriminator, no optimizer state) into the repository at every save, and a later
+session on another machine starts from it with `--init` (optimizer moments restart, with a short warm-up).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.training.checkpoints import load_checkpoint, save_checkpoint
+from models.training.checkpoints import load_checkpoint, load_portable, save_checkpoint, save_portable
 from models.training.dataset import FaceCache, Pair, PairStream, validation_pairs
 from models.training.synth_masks import MaskLibrary
 
@@ -47,6 +51,12 @@ def common_args(description: str, run_name: str) -> argparse.ArgumentParser:
     ap.add_argument("--val-count", type=int, default=64, help="validation faces used during training")
     ap.add_argument("--save-minutes", type=float, default=5.0)
     ap.add_argument("--log-every", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=200, help="steps of linear learning-rate warm-up")
+    ap.add_argument("--init", type=Path, help="weights to start from when the run has no last.pt: a checkpoint "
+                    "written by --publish (keeps its step) or, for the inpainter, an exported .onnx (step 0)")
+    ap.add_argument("--publish", type=Path, help="also write a weights-only checkpoint here at every save")
+    ap.add_argument("--amp", choices=["none", "bf16"], default="none",
+                    help="bf16 autocast for the forward passes (mixed precision on CUDA)")
     return ap
 
 
@@ -98,7 +108,12 @@ def to_batch(pairs: list[Pair], device: torch.device, size: int = 256) -> Batch:
 
 @dataclass
 class Task:
-    """What differs between the two trainings."""
+    """What differs between the two trainings.
+
+    `companions` holds a loss's own trained parts (the inpainter's discriminator and its optimizer): anything
+    with state_dict / load_state_dict / to(device), saved and resumed with the model. `init` loads starting
+    weights into the model from a file that is not a checkpoint (the inpainter: an exported .onnx).
+    """
     name: str
     model: nn.Module
     config: dict
@@ -106,6 +121,8 @@ class Task:
     validate: Callable[[nn.Module, list[Batch]], dict[str, float]]
     stream_options: dict
     finish: Callable[[nn.Module, Path, dict[str, float]], None]
+    companions: object | None = None
+    init: Callable[[nn.Module, Path], None] | None = None
 
 
 def train(task: Task, args: argparse.Namespace) -> None:
@@ -121,28 +138,42 @@ def train(task: Task, args: argparse.Namespace) -> None:
     val_batches = lambda size: [to_batch(val_pairs[i:i + 16], device, size) for i in range(0, len(val_pairs), 16)]
 
     model = task.model.to(device)
+    if task.companions is not None:
+        task.companions.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.99))
     last = args.run / "last.pt"
-    step, elapsed_before = 0, 0.0
+    step, elapsed_before, fresh_from = 0, 0.0, 0
     if last.exists():
         state = load_checkpoint(last, model, optimizer)
+        if task.companions is not None and "companions" in state:
+            task.companions.load_state_dict(state["companions"])
         step, elapsed_before = state["step"], state.get("elapsed_s", 0.0)
         print(f"resumed from {last} at step {step}", flush=True)
+    elif args.init is not None:
+        step, elapsed_before = _initialise(task, model, args.init)
+        fresh_from = step
+        print(f"started from {args.init} at step {step} (new optimizer state)", flush=True)
     args.run.mkdir(parents=True, exist_ok=True)
     started = time.time()
     extra = lambda: {"config": task.config, "args": {k: str(v) for k, v in vars(args).items()},
-                     "elapsed_s": elapsed_before + time.time() - started, "hardware": hardware(device, args.threads)}
+                     "elapsed_s": elapsed_before + time.time() - started, "hardware": hardware(device, args.threads),
+                     **({"companions": task.companions.state_dict()} if task.companions is not None else {})}
+    autocast = lambda: torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.amp == "bf16")
 
     saved_at = tick = time.time()
     tick_step = step
     running: dict[str, float] = {}
     model.train()
     while step < args.steps:
+        rate_now = lr_at(step, args.steps, args.lr, args.warmup)
+        if fresh_from:              # fresh Adam moments on resumed weights: warm up again
+            rate_now *= min(1.0, (step - fresh_from + 1) / args.warmup)
         for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, args.steps, args.lr)
+            group["lr"] = rate_now
         size = 128 if step < args.low_res_steps else args.size
         batch = to_batch(stream.batch(step * args.batch, args.batch), device, size)
-        loss, parts = task.loss(model, batch)
+        with autocast():
+            loss, parts = task.loss(model, batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -164,12 +195,30 @@ def train(task: Task, args: argparse.Namespace) -> None:
             with open(args.run / "metrics.jsonl", "a") as f:
                 f.write(json.dumps({"step": step, "size": size, "time": time.time(), **metrics}) + "\n")
         if time.time() - saved_at > args.save_minutes * 60 or step == args.steps:
-            save_checkpoint(last, model, optimizer, step, extra())
+            state = extra()
+            save_checkpoint(last, model, optimizer, step, state)
+            if args.publish is not None:
+                weights_only = getattr(task.companions, "weights_state_dict", None)
+                save_portable(args.publish, model, step,
+                              {**state, "companions": weights_only()} if weights_only else state)
             saved_at = time.time()
     print(f"finished {args.steps} steps; checkpoint {last}", flush=True)
     model = model.cpu()
     task.finish(model.eval(), args.run, evaluate(task, model, [
         Batch(b.face.cpu(), b.masked.cpu(), b.hole.cpu()) for b in val_batches(args.size)]))
+
+
+def _initialise(task: Task, model: nn.Module, path: Path) -> tuple[int, float]:
+    """Starting weights from a published checkpoint (its step and time) or the task's own loader (step 0)."""
+    if path.suffix == ".pt":
+        state = load_portable(path, model)
+        if task.companions is not None and "companions" in state:
+            task.companions.load_state_dict(state["companions"])
+        return state["step"], state.get("elapsed_s", 0.0)
+    if task.init is None:
+        raise SystemExit(f"{task.name} cannot start from {path.name}; give a .pt checkpoint")
+    task.init(model, path)
+    return 0, 0.0
 
 
 def evaluate(task: Task, model: nn.Module, batches: list[Batch]) -> dict[str, float]:
