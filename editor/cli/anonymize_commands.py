@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from .batch_output import ProgressBar, print_review, print_this_run
+from .vault_commands import add_seal_target_arguments
 
 EXIT_FLAGGED = 2          # some face failed verification (it was obscured instead, and is listed)
 EXIT_ERRORS = 1           # some photo could not be processed
@@ -19,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "and is verified: found again, another person for every recognizer (dlib and FaceNet, each at "
                     "its data-chosen threshold), landmark error bounded. Tiny faces and faces that fail "
                     "verification are pixelated (or blurred) and flagged. The original faces are sealed inside each "
-                    "output for the recovery key. Every output, with or without a face, is written with the privacy "
+                    "output for the keyholders named by --recipient (their public keys; repeat for several) or "
+                    "for --key. Every output, with or without a face, is written with the privacy "
                     "metadata profile (no GPS, maker notes, thumbnails or personal fields). OUTDIR must lie outside "
                     "every input. A JSON report is written to OUTDIR/veil-anonymize-report.json; a second run with "
                     "the same key and seed skips the photos already finished. The summary and exit status describe "
@@ -27,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "not be read.")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="photos or folders")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="folder to write the results to")
-    p.add_argument("--key", required=True, help="label or id of the recovery key (see `veil keys list`)")
+    add_seal_target_arguments(p)
     p.add_argument("--sidecar", action="store_true", help="also write OUT.veil next to each output")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="photos processed in parallel (default 1)")
     p.add_argument("--seed", type=int, default=0, help="choice of new identities (default 0)")
@@ -46,8 +48,8 @@ def cmd_anonymize(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise SystemExit("veil anonymize: --jobs must be at least 1")
-    batch = anonymize_paths(args.inputs, args.output, args.key, seed=args.seed, sidecar=args.sidecar,
-                            jobs=args.jobs, options=AnonymizeOptions.for_strength(args.strength, fallback=args.fallback),
+    batch = anonymize_paths(args.inputs, args.output, args.key, recipients=args.recipient, seed=args.seed,
+                            sidecar=args.sidecar, jobs=args.jobs, options=AnonymizeOptions.for_strength(args.strength, fallback=args.fallback),
                             on_file=ProgressBar())
     # The numbers describe the whole output folder (earlier runs included): a resumed run that had nothing left
     # to do must still report, and exit with, the failures recorded before.

@@ -80,9 +80,11 @@ def photo_seed(seed: int, output: Path, outdir: Path) -> int:
 
 
 # -- one photo -------------------------------------------------------------------------------------------------------
-def anonymize_file(source: Path, output: Path, key: str, seed: int, *, sidecar: bool = False,
-                   options: Optional[AnonymizeOptions] = None, vault: Optional[VaultService] = None) -> FileReport:
-    """Detect, anonymize, verify and export one photo; a VeilError becomes an "error" report."""
+def anonymize_file(source: Path, output: Path, key: Optional[str], seed: int, *, sidecar: bool = False,
+                   options: Optional[AnonymizeOptions] = None, vault: Optional[VaultService] = None,
+                   recipients: Sequence[str] = ()) -> FileReport:
+    """Detect, anonymize, verify and export one photo, sealed for `key` and/or `recipients` (labels or ids); a
+    VeilError becomes an "error" report."""
     from editor.core import image_io
 
     try:
@@ -99,7 +101,7 @@ def anonymize_file(source: Path, output: Path, key: str, seed: int, *, sidecar: 
                               output_sha256=hashlib.sha256(data).hexdigest())
         result = anonymize_faces(loaded.pixels, faces, seed, options=options)
         sealed = export_anonymized(result.image, result, output, key, alpha=loaded.alpha, metadata=loaded.metadata,
-                                   sidecar=sidecar, accept_flagged=True, vault=vault)
+                                   sidecar=sidecar, accept_flagged=True, vault=vault, recipients=recipients)
     except OSError as exc:     # e.g. the output folder cannot be made
         return FileReport(str(source), None, "error", message=f"could not write {output}: {exc.strerror or exc}")
     except VeilError as exc:
@@ -115,42 +117,51 @@ def anonymize_file(source: Path, output: Path, key: str, seed: int, *, sidecar: 
 class AnonymizeJob:
     """What one photo of a batch needs besides its paths; plain data, so it travels to a worker process."""
 
-    key: str
+    key: Optional[str]                  # a symmetric key's id, or None when sealing for `recipients`
     seed: int
     sidecar: bool = False
     options: Optional[AnonymizeOptions] = None
+    recipients: tuple[str, ...] = ()    # ids of public keys (key pairs or recipients)
 
 
 def anonymize_one(source: Path, output: Path, job: AnonymizeJob, vault: Optional[VaultService] = None) -> FileReport:
     """The batch's per-photo work: a plain function of (source, output, job)."""
-    return anonymize_file(source, output, job.key, job.seed, sidecar=job.sidecar, options=job.options, vault=vault)
+    return anonymize_file(source, output, job.key, job.seed, sidecar=job.sidecar, options=job.options, vault=vault,
+                          recipients=job.recipients)
 
 
 # -- the batch -------------------------------------------------------------------------------------------------------
-def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: str, *, seed: int = 0,
+def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: Optional[str], *, seed: int = 0,
                     sidecar: bool = False, jobs: int = 1, options: Optional[AnonymizeOptions] = None,
                     vault: Optional[VaultService] = None, on_file=None,
-                    ctx: Optional[JobContext] = None) -> BatchReport:
-    """Anonymize every photo under `inputs` into `outdir` (tree kept), sealing the originals for `key`.
+                    ctx: Optional[JobContext] = None, recipients: Sequence[str] = ()) -> BatchReport:
+    """Anonymize every photo under `inputs` into `outdir` (tree kept), sealing the originals for `key` (one
+    symmetric key, or your key pair) and/or `recipients` (keyholders' public keys: no secret is needed).
 
     Resumable (see the module docstring). `on_file(report, done, total)` follows the progress; `ctx` reports it too
     and stops the batch between photos when cancelled (the finished ones stay recorded).
     """
     outdir = Path(outdir)
     vault = vault or VaultService()
-    key_info = vault.keys.find(key)               # a missing key stops the batch before any work
+    targets = vault.seal_targets(key, recipients)     # a missing key stops the batch before any work
+    key_id = ",".join(sorted(k.key_id for k in targets.keys))
+    key = key or ", ".join(recipients)
+    public = () if targets.symmetric_key is not None else tuple(k.key_id for k in targets.keys)
+    if public:
+        vault.signer()      # made here, once, before worker processes would each race to make one
     strength = (options or AnonymizeOptions()).strength
 
     def same_settings(old: dict) -> bool:
-        same_key = old.get("key_id") == key_info.key_id if old.get("key_id") else old.get("key") == key
+        same_key = old.get("key_id") == key_id if old.get("key_id") else old.get("key") == key
         return same_key and old.get("seed") == seed and old.get("strength", "standard") == strength
 
     kind = BatchKind(REPORT_NAME, FINISHED, REVIEW,
-                     settings={"key": key, "key_id": key_info.key_id, "seed": seed, "strength": strength},
+                     settings={"key": key, "key_id": key_id, "seed": seed, "strength": strength},
                      count=_count, other_settings="another key, seed or strength", made="anonymized",
                      same_settings=same_settings, output_for=sealable_output,
                      companions=lambda output: (sidecar_path(output),))
     return run_batch(inputs, outdir, kind, anonymize_one,
-                     lambda source, output: AnonymizeJob(key, photo_seed(seed, output, outdir), sidecar, options),
+                     lambda source, output: AnonymizeJob(None if public else targets.keys[0].key_id,
+                                                         photo_seed(seed, output, outdir), sidecar, options, public),
                      jobs=jobs, local_work=partial(anonymize_one, vault=vault), on_file=on_file, ctx=ctx,
                      verb="anonymize")

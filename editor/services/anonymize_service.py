@@ -186,11 +186,13 @@ def face_from_box(image: np.ndarray, box: Rect) -> Face:
                 landmarks5=np.repeat(centre_xy[None], 5, axis=0), source="user")
 
 
-def export_anonymized(published: np.ndarray, result: AnonymizeResult, out_path: str | Path, key: str, *,
+def export_anonymized(published: np.ndarray, result: AnonymizeResult, out_path: str | Path, key: Optional[str], *,
                       alpha: Optional[np.ndarray] = None, metadata: Optional[ImageMetadata] = None,
                       sidecar: bool = False, quality: Optional[int] = None, accept_flagged: bool = False,
-                      vault: Optional[VaultService] = None, ctx: Optional[JobContext] = None) -> SealResult:
-    """Write `published` (the anonymized photo as it stands) with every face's original pixels sealed for `key`.
+                      vault: Optional[VaultService] = None, ctx: Optional[JobContext] = None,
+                      recipients: Sequence = (), signer=None) -> SealResult:
+    """Write `published` (the anonymized photo as it stands) with every face's original pixels sealed for `key`
+    and/or `recipients` (see VaultService.seal_image; `signer` signs a public-key seal).
 
     The privacy metadata profile is applied (no GPS, maker notes, thumbnails...); the XMP states that faces were
     invented by a trained model (IPTC digital source type) when any was. Flagged faces stop the export
@@ -204,8 +206,9 @@ def export_anonymized(published: np.ndarray, result: AnonymizeResult, out_path: 
     regions = [SealRegion(o.patch.rect, o.patch.mask, "face") for o in result.outcomes if o.patch.mask.any()]
     metadata = with_digital_source_type(metadata, invented_source_type(result))
     vault = vault or VaultService()
-    sealed = vault.seal_image(result.source, alpha, metadata, regions, key=key, out_path=out_path, fill=KEEP,
-                              published=published, sidecar=sidecar, profile="privacy", quality=quality, ctx=ctx)
+    sealed = vault.seal_image(result.source, alpha, metadata, regions, key=key, recipients=recipients,
+                              signer=signer, out_path=out_path, fill=KEEP, published=published, sidecar=sidecar,
+                              profile="privacy", quality=quality, ctx=ctx)
     # The audit trail (DESIGN.md) names which faces were given a new identity, beside the seal's entry.
     vault.audit.append("anonymize", file_sha256=sealed.file_sha256, key_id=sealed.key.key_id,
                        faces=[o.index + 1 for o in result.outcomes if o.status == ANONYMIZED])
