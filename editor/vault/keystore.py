@@ -154,7 +154,9 @@ def _parse_item(key_id: str, item: dict) -> dict:
 class KeyStore:
     """Recovery keys in a secure keyring backend; the backend is checked on first use, not at construction."""
 
-    def __init__(self, backend: Optional[KeyringBackend] = None, data_dir: Optional[Path] = None) -> None:
+    def __init__(self, backend: Optional[KeyringBackend] = None, data_dir: Optional[Path] = None,
+                 service: str = SERVICE) -> None:
+        self._service = service         # the keyring service name: another one keeps another profile apart
         self._requested = backend
         self._backend: Optional[KeyringBackend] = None
         self._data_dir = data_dir
@@ -182,7 +184,7 @@ class KeyStore:
             ) from e
 
     def _read_secret(self, key_id: str) -> Optional[dict]:
-        raw = self._call("read a recovery key", self.backend.get_password, SERVICE, key_id)
+        raw = self._call("read a recovery key", self.backend.get_password, self._service, key_id)
         if raw is None:
             return None
         try:
@@ -196,12 +198,12 @@ class KeyStore:
 
     def _write_secret(self, info: KeyInfo, key: bytes) -> None:
         item = {"v": 1, "key": base64.b64encode(key).decode("ascii"), "label": info.label, "created": info.created}
-        self._call("store a recovery key", self.backend.set_password, SERVICE, info.key_id, json.dumps(item))
+        self._call("store a recovery key", self.backend.set_password, self._service, info.key_id, json.dumps(item))
 
     def _write_item(self, info: KeyInfo, **material: bytes) -> None:
         item = {"v": 2, "kind": info.kind, "label": info.label, "created": info.created, "suite": info.suite}
         item.update({name: base64.b64encode(data).decode("ascii") for name, data in material.items()})
-        self._call("store a key", self.backend.set_password, SERVICE, info.key_id, json.dumps(item))
+        self._call("store a key", self.backend.set_password, self._service, info.key_id, json.dumps(item))
 
     def _info(self, key_id: str, item: dict, indexed_created: str = "") -> KeyInfo:
         return KeyInfo(key_id, item["label"], item["created"] or indexed_created, item["kind"], item["suite"])
@@ -400,7 +402,7 @@ class KeyStore:
 
     def delete(self, key_id: str) -> None:
         if self._read_secret(key_id) is not None:
-            self._call("delete a recovery key", self.backend.delete_password, SERVICE, key_id)
+            self._call("delete a recovery key", self.backend.delete_password, self._service, key_id)
         self._write_index([e for e in self._read_index() if e.key_id != key_id])
 
     def _refuse_duplicate_label(self, label: str) -> None:
