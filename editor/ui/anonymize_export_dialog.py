@@ -125,6 +125,7 @@ class AnonymizeExportDialog(VaultJobDialog):
         if path is None:
             return
         service, doc, result, key = self.service, self.doc, self.result, self.key_id
+        others = self.keys.extra_ids
         sidecar, accept = self.sidecar_check.isChecked(), bool(self.notes)
 
         def done(sealed: SealResult) -> None:
@@ -132,7 +133,7 @@ class AnonymizeExportDialog(VaultJobDialog):
             self.accept()
 
         self.run_job(f"Exporting {path.name}",
-                     lambda ctx: export_anonymized(doc.image, result, path, key, alpha=doc.alpha,
-                                                   metadata=metadata_for_export(doc), sidecar=sidecar,
+                     lambda ctx: export_anonymized(doc.image, result, path, key, recipients=others,
+                                                   alpha=doc.alpha, metadata=metadata_for_export(doc), sidecar=sidecar,
                                                    accept_flagged=accept, vault=service, ctx=ctx),
                      done)

@@ -1,4 +1,5 @@
-"""Recovery keys: list, create, export for another keyholder, import, delete.
+"""Recovery keys: list every kind (key pairs, recipients' public keys, trusted sealers, your signing key, symmetric
+keys), create a key pair, share a public key, import a key file or a public key, trust a sealer, export, delete.
 
 Every keyring and scrypt call runs in a worker (scrypt alone takes ~0.35 s), so the dialog never blocks. Prompts
 go through the module functions below (and passphrase_dialog's), so a test answers them without a modal box.
@@ -19,13 +20,18 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFi
 from editor.core.errors import VeilError
 from editor.core.progress import JobContext
 from editor.services.vault_service import VaultService
-from editor.vault.keystore import KeyInfo
+from editor.vault.keystore import PAIR, RECIPIENT, SEALER, SIGNING, SYMMETRIC, KeyInfo
 
 from . import passphrase_dialog
 from .jobs import Job, JobRunner
 
 KEY_FILE_SUFFIX = ".veilkey"
 KEY_FILE_FILTER = f"Veil recovery keys (*{KEY_FILE_SUFFIX});;All files (*)"
+PUBLIC_SUFFIX = ".veilpub"
+PUBLIC_FILTER = f"Veil public keys (*{PUBLIC_SUFFIX});;All files (*)"
+IMPORT_FILTER = f"Veil keys (*{KEY_FILE_SUFFIX} *{PUBLIC_SUFFIX});;All files (*)"
+KIND_LABELS = {SYMMETRIC: "symmetric key", PAIR: "key pair", RECIPIENT: "recipient (public key)",
+               SEALER: "trusted sealer", SIGNING: "your signing key"}
 
 
 # -- prompts (replaceable in tests) ----------------------------------------------------------------------------------
@@ -41,16 +47,36 @@ def ask_export_path(parent: Optional[QWidget], suggested: str) -> Optional[str]:
 
 
 def ask_import_path(parent: Optional[QWidget], start_dir: str) -> Optional[str]:
-    path, _ = QFileDialog.getOpenFileName(parent, "Import a recovery key", start_dir, KEY_FILE_FILTER)
+    path, _ = QFileDialog.getOpenFileName(parent, "Import a key file or a keyholder's public key", start_dir,
+                                          IMPORT_FILTER)
     return path or None
+
+
+def ask_public_path(parent: Optional[QWidget], suggested: str) -> Optional[str]:
+    path, _ = QFileDialog.getSaveFileName(parent, "Save the public key as", suggested, PUBLIC_FILTER)
+    return path or None
+
+
+def ask_sealer_path(parent: Optional[QWidget], start_dir: str) -> Optional[str]:
+    path, _ = QFileDialog.getOpenFileName(parent, "Trust the sealer whose public key is in", start_dir,
+                                          PUBLIC_FILTER)
+    return path or None
+
+
+def safe_file_stem(label: str, fallback: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_ " else "_" for c in label).strip() or fallback
 
 
 def confirm_delete(parent: Optional[QWidget], info: KeyInfo) -> bool:
     box = QMessageBox(QMessageBox.Icon.Warning, "Delete recovery key",
                       f"Delete the recovery key {info.describe()} from your keyring?",
                       QMessageBox.StandardButton.Cancel, parent)
-    box.setInformativeText("Photos sealed with this key can no longer be recovered by you, unless you exported "
-                           "the key or another keyholder has it. This cannot be undone.")
+    box.setInformativeText({
+        RECIPIENT: "You can no longer seal for this keyholder until you import their public key again.",
+        SEALER: "Photos this sealer signs will show as sealed by an unknown sealer.",
+        SIGNING: "Your next seal makes a new signing key, which keyholders must trust again.",
+    }.get(info.kind, "Photos sealed with this key can no longer be recovered by you, unless you exported the key "
+                     "or another keyholder has it. This cannot be undone."))
     delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
@@ -164,8 +190,8 @@ class KeysDialog(VaultJobDialog):
         self.banner.setWordWrap(True)
         self.banner.setObjectName("keyringProblem")
         self.banner.hide()
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["Label", "Id", "Created"])
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Label", "Id", "Kind", "Created"])
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -174,22 +200,35 @@ class KeysDialog(VaultJobDialog):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self.update_enabled)
 
         self.create_button = QPushButton("Create…")
         self.export_button = QPushButton("Export…")
         self.import_button = QPushButton("Import…")
         self.delete_button = QPushButton("Delete")
-        self.create_button.setToolTip("Make a new recovery key in your keyring")
-        self.export_button.setToolTip("Write the selected key to a passphrase-protected file for another keyholder")
-        self.import_button.setToolTip("Add a key from a file another keyholder exported")
+        self.public_button = QPushButton("Public key…")
+        self.trust_button = QPushButton("Trust sealer…")
+        self.sealer_button = QPushButton("My signing key…")
+        self.create_button.setToolTip("Make a new recovery key pair in your keyring (you become its keyholder)")
+        self.export_button.setToolTip("Write the selected key pair or symmetric key to a passphrase-protected file")
+        self.import_button.setToolTip("Add a key file another keyholder exported, or a keyholder's public key "
+                                      "(a recipient you can seal for)")
+        self.public_button.setToolTip("Save the selected key's public key for privacy staff (or keyholders) to "
+                                      "import; compare its fingerprint by phone")
+        self.trust_button.setToolTip("Pin a sealer's signing key, so photos it seals say who sealed them")
+        self.sealer_button.setToolTip("Save the public key you sign your seals with, for keyholders to trust")
         self.delete_button.setToolTip("Remove the selected key from your keyring")
         self.create_button.clicked.connect(self.create_key)
         self.export_button.clicked.connect(self.export_key)
         self.import_button.clicked.connect(self.import_key)
+        self.public_button.clicked.connect(self.export_public)
+        self.trust_button.clicked.connect(self.trust_sealer)
+        self.sealer_button.clicked.connect(self.export_sealer)
         self.delete_button.clicked.connect(self.delete_key)
         side = QVBoxLayout()
-        for button in (self.create_button, self.export_button, self.import_button, self.delete_button):
+        for button in (self.create_button, self.import_button, self.export_button, self.public_button,
+                       self.trust_button, self.sealer_button, self.delete_button):
             side.addWidget(button)
         side.addStretch(1)
         row = QHBoxLayout()
@@ -203,7 +242,7 @@ class KeysDialog(VaultJobDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(close)
-        self.resize(640, 320)
+        self.resize(760, 360)
         self.refresh()
 
     # -- state -------------------------------------------------------------------------------------------------------
@@ -213,11 +252,12 @@ class KeysDialog(VaultJobDialog):
 
     def update_enabled(self) -> None:
         free = not self.busy and not self.read_only
-        selected = self.selected_key() is not None
-        self.create_button.setEnabled(free)
-        self.import_button.setEnabled(free)
-        self.export_button.setEnabled(free and selected)
-        self.delete_button.setEnabled(free and selected)
+        selected = self.selected_key()
+        for button in (self.create_button, self.import_button, self.trust_button, self.sealer_button):
+            button.setEnabled(free)
+        self.export_button.setEnabled(free and selected is not None and selected.kind in (SYMMETRIC, PAIR))
+        self.public_button.setEnabled(free and selected is not None and selected.kind != SYMMETRIC)
+        self.delete_button.setEnabled(free and selected is not None)
 
     def refresh(self) -> None:
         service = self.service
@@ -232,7 +272,7 @@ class KeysDialog(VaultJobDialog):
         self.keys = list(keys)
         self.table.setRowCount(len(self.keys))
         for row, info in enumerate(self.keys):
-            for col, text in enumerate((info.label, info.key_id, created_text(info.created))):
+            for col, text in enumerate((info.label, info.key_id, KIND_LABELS[info.kind], created_text(info.created))):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 if col == 1:
@@ -256,15 +296,16 @@ class KeysDialog(VaultJobDialog):
         if not label:
             return
         service = self.service
-        self.run_job("Creating the key", lambda ctx: (service.create_key(label), service.list_keys()),
-                     self._after_change("Created the recovery key {key}; export it for a second keyholder so "
-                                        "sealed photos survive the loss of this computer."))
+        self.run_job("Creating the key pair", lambda ctx: (service.create_key_pair(label), service.list_keys()),
+                     self._after_change("Created the recovery key pair {key}: give its public key (Public key…) "
+                                        "to privacy staff, and export it for safekeeping so sealed photos survive "
+                                        "the loss of this computer."))
 
     def export_key(self) -> None:
         info = self.selected_key()
         if info is None:
             return
-        safe = "".join(c if c.isalnum() or c in "-_ " else "_" for c in info.label).strip() or "recovery-key"
+        safe = safe_file_stem(info.label, "recovery-key")
         path = ask_export_path(self, str(Path.home() / f"{safe}{KEY_FILE_SUFFIX}"))
         if not path:
             return
@@ -279,9 +320,44 @@ class KeysDialog(VaultJobDialog):
 
         self.run_job("Encrypting the key file", lambda ctx: service.export_key(info.key_id, passphrase, path), done)
 
+    def export_public(self) -> None:
+        info = self.selected_key()
+        if info is None:
+            return
+        path = ask_public_path(self, str(Path.home() / f"{safe_file_stem(info.label, 'public-key')}{PUBLIC_SUFFIX}"))
+        if not path:
+            return
+        service = self.service
+        self.run_job("Writing the public key", lambda ctx: service.export_public(info.key_id, path),
+                     lambda done: self.status.setText(f"Saved the public key of {done.describe()} to "
+                                                      f"{Path(path).name}; read the fingerprint to its receiver."))
+
+    def export_sealer(self) -> None:
+        path = ask_public_path(self, str(Path.home() / f"signing-key{PUBLIC_SUFFIX}"))
+        if not path:
+            return
+        service = self.service
+        self.run_job("Writing your signing key", lambda ctx: (service.export_public(None, path), service.list_keys()),
+                     self._after_change("Saved your signing key {key} to " + Path(path).name
+                                        + "; keyholders pin it with Trust sealer…."))
+
+    def trust_sealer(self) -> None:
+        path = ask_sealer_path(self, str(Path.home()))
+        if not path:
+            return
+        service = self.service
+        self.run_job("Trusting the sealer", lambda ctx: (service.trust_sealer(path), service.list_keys()),
+                     self._after_change("Trusted the sealer {key}; make sure its owner reads you that fingerprint."))
+
     def import_key(self) -> None:
         path = ask_import_path(self, str(Path.home()))
         if not path:
+            return
+        service = self.service
+        if service.is_public_block(path):
+            self.run_job("Importing the public key", lambda ctx: (service.import_public(path), service.list_keys()),
+                         self._after_change("Imported {key}; compare the fingerprint with its keyholder by phone "
+                                            "before you seal for it."))
             return
         answer = passphrase_dialog.ask_passphrase(self, Path(path).name)
         if answer is None:

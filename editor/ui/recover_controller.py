@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialogButtonBox, QFileDialog, QHBoxLa
 from editor.core.errors import VeilError
 from editor.services.vault_service import RecoverResult, SealInfo, VaultService
 from editor.vault.errors import NoPayloadError
+from editor.vault.keypairs import show_fingerprint
 
 from .jobs import JobRunner
 from .keys_dialog import VaultJobDialog, created_text
@@ -39,8 +40,20 @@ def inspect_quietly(service: VaultService, path: Path) -> Inspection:
 
 
 def missing_key_text(info: SealInfo) -> str:
+    if info.version >= 2:
+        names = ", ".join(f'"{h.label}" ({show_fingerprint(h.key_id)})' for h in info.keyholders)
+        return (f"This photo was sealed for {names}; none of their private keys is in your keyring (a recipient's "
+                "public key seals but cannot restore), so only one of those keyholders can restore it.")
     return (f'This photo was sealed for the recovery key "{info.key_label}" (id {info.key_id}), which is not in '
             "your keyring; import it with Recovery Keys… and try again.")
+
+
+def sealer_text(info: SealInfo) -> str:
+    """Who sealed the photo, as this keyring sees it ("" for format 1, which names no sealer)."""
+    if info.sealer is None:
+        return ""
+    sentence = info.sealer.sentence()
+    return sentence[0].upper() + sentence[1:] + ("" if sentence.endswith(".") else ".")
 
 
 def region_text(region) -> str:
@@ -114,8 +127,10 @@ class RecoverController(QObject):
         message = problem
         if info is not None:
             n, command = len(info.regions), self.action.text().replace("&", "")
-            message = (f"This photo carries the sealed originals of {n} region{'s' if n != 1 else ''} for the key "
-                       f'"{info.key_label}"; {command} restores them.')
+            whom = (f'the key "{info.key_label}"' if info.version == 1 else
+                    f"{len(info.keyholders)} keyholder{'s' if len(info.keyholders) != 1 else ''}")
+            message = (f"This photo carries the sealed originals of {n} region{'s' if n != 1 else ''} for {whom}; "
+                       f"{command} restores them.")
         if message:
             # After the current event: a check run while a photo opens must not be hidden by "Opened …".
             QTimer.singleShot(0, lambda: self.status_message.emit(message))
@@ -146,6 +161,10 @@ class RecoverDialog(VaultJobDialog):
         self.info = info
         self.summary = QLabel()
         self.summary.setWordWrap(True)
+        self.sealer_label = QLabel()
+        self.sealer_label.setWordWrap(True)
+        self.sealer_label.setObjectName("sealerInfo")
+        self.sealer_label.hide()
         self.key_problem = QLabel()
         self.key_problem.setWordWrap(True)
         self.key_problem.setObjectName("keyProblem")
@@ -172,6 +191,7 @@ class RecoverDialog(VaultJobDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addWidget(self.sealer_label)
         layout.addWidget(self.key_problem)
         layout.addWidget(self.all_check)
         layout.addWidget(self.region_list, 1)
@@ -189,10 +209,15 @@ class RecoverDialog(VaultJobDialog):
         self.info = info
         n, when = len(info.regions), created_text(info.created)
         where = "its .veil sidecar" if info.source != self.path else "the file"
+        whom = (f'the recovery key "{info.key_label}"' if info.version == 1 else
+                ", ".join(f'"{h.label}"' for h in info.keyholders))
         self.summary.setText(f"{self.path.name} carries the sealed originals of {n} region{'s' if n != 1 else ''} "
-                             f'in {where}, sealed {when} for the recovery key "{info.key_label}".')
-        self.key_problem.setText(missing_key_text(info))
-        self.key_problem.setVisible(not info.key_available)
+                             f"in {where}, sealed {when} for {whom}.")
+        self.sealer_label.setText(sealer_text(info))
+        self.sealer_label.setVisible(bool(info.sealer))
+        refused = info.sealer is not None and info.sealer.refused
+        self.key_problem.setText(sealer_text(info) if refused else missing_key_text(info))
+        self.key_problem.setVisible(refused or not info.key_available)
         self.region_list.blockSignals(True)
         self.region_list.clear()
         for region in info.regions:

@@ -23,9 +23,10 @@ from editor.core.geometry import Rect, bounding_rect
 from editor.core.mask_ops import grow
 from editor.services.documents import metadata_for_export
 from editor.services.vault_service import FILLS, KEEP, SealRegion, SealResult, VaultService, regions_from_mask
-from editor.vault.keystore import KeyInfo
+from editor.vault.keystore import SEALS, KeyInfo
 
 from . import dialogs, keys_dialog
+from .anonymize_key_picker import key_text
 from .keys_dialog import VaultJobDialog, keys_or_error
 
 GROUP_RADIUS = 4        # changed pixels less than 2 x this apart are sealed as one region
@@ -184,8 +185,8 @@ class SealExportDialog(VaultJobDialog):
             self.keys_problem.show()
             keys = []
         self.key_combo.clear()
-        for info in keys:
-            self.key_combo.addItem(f"{info.label}  ({info.key_id[:8]}…)", info.key_id)
+        for info in (k for k in keys if k.kind in SEALS):     # not sealers' or your signing keys
+            self.key_combo.addItem(key_text(info), info.key_id)
             if select in (info.key_id, info.label):
                 self.key_combo.setCurrentIndex(self.key_combo.count() - 1)
         if not keys and self.keys_problem.isHidden():
@@ -209,7 +210,8 @@ class SealExportDialog(VaultJobDialog):
             self._show_keys(keys, info.key_id)
             self.status.setText(f"Created the recovery key {info.describe()}.")
 
-        self.run_job("Creating the key", lambda ctx: (service.create_key(label), service.list_keys()), created)
+        self.run_job("Creating the key pair", lambda ctx: (service.create_key_pair(label), service.list_keys()),
+                     created)
 
     def export(self) -> None:
         """Check the choices, then hide, seal and write in a worker; `sealed` is emitted and the dialog closes."""

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QFormLayout, QLabel, 
 
 from editor.core.errors import VeilError
 from editor.services.vault_service import VaultService
-from editor.vault.keystore import KeyInfo
+from editor.vault.keystore import SEALS, KeyInfo
 
 from . import dialogs
 from .keys_dialog import VaultJobDialog, keys_or_error
@@ -89,7 +89,7 @@ class SettingsDialog(VaultJobDialog):
             self.adjustSize()               # room for the wrapped sentence
             keys = []
         current = self.preferences.default_key
-        for info in keys:
+        for info in (k for k in keys if k.kind in SEALS):     # keyholders a photo can be sealed for
             self.key_combo.addItem(f"{info.label}  ({info.key_id[:8]}…)", info.key_id)
             if info.key_id == current:
                 self.key_combo.setCurrentIndex(self.key_combo.count() - 1)

@@ -25,6 +25,7 @@ from editor.core.document import Document
 from editor.core.faces import Face
 from editor.core.geometry import Rect
 from editor.services.vault_service import VaultService
+from editor.vault.keypairs import show_fingerprint
 from editor.ui import keys_dialog, recover_controller
 from editor.ui.jobs import JobRunner
 from editor.ui.keys_dialog import KeysDialog
@@ -150,7 +151,8 @@ def test_keys_dialog_create_export_delete_import_round_trip(qtbot, service, tmp_
     assert dlg.table.rowCount() == 1 and dlg.table.item(0, 0).text() == "HR team"
     key_id = dlg.table.item(0, 1).text()
     assert len(key_id) == 32 and service.list_keys()[0].key_id == key_id
-    original_key = service.keys.key_bytes(key_id)
+    assert dlg.table.item(0, 2).text() == "key pair" and dlg.public_button.isEnabled()     # selected when made
+    original_key = service.keys.secret_of(service.list_keys()[0])
 
     def protect(box: PassphraseDialog) -> None:
         type_into(box.passphrase_edit, "too short")
@@ -170,7 +172,7 @@ def test_keys_dialog_create_export_delete_import_round_trip(qtbot, service, tmp_
     assert dlg.status.text().startswith('Exported "HR team"')
 
     def confirm(box: QMessageBox) -> None:
-        assert "HR team" in box.text() and key_id in box.text()
+        assert "HR team" in box.text() and show_fingerprint(key_id) in box.text()
         assert "can no longer be recovered" in box.informativeText()
         click(next(b for b in box.buttons() if b.text() == "Delete"))
 
@@ -197,7 +199,7 @@ def test_keys_dialog_create_export_delete_import_round_trip(qtbot, service, tmp_
     click(dlg.import_button)
     idle(qtbot, dlg)
     assert [(dlg.table.item(0, 0).text(), dlg.table.item(0, 1).text())] == [("HR team (laptop)", key_id)]
-    assert service.keys.key_bytes(key_id) == original_key
+    assert service.keys.secret_of(service.list_keys()[0]) == original_key
     assert len(dialog_log.errors) == 1
 
 
@@ -340,3 +342,95 @@ def test_export_never_writes_over_the_open_photo(qtbot, service, tmp_path, dialo
     assert [message for message, _ in dialog_log.errors] == [
         "Exporting to photo.png would overwrite the original photo; choose another file name."]
     assert doc.path.read_bytes() == before and dlg.isVisible()
+
+
+@pytest.fixture
+def staff(secret_service, tmp_path):
+    """Privacy staff's profile: its own keyring service name and data folder (no private key of a keyholder)."""
+    data = tmp_path / "staff-data"
+    data.mkdir()
+    yield VaultService(keystore=KeyStore(backend=secret_service, data_dir=data, service="veil-test-staff"),
+                       audit=AuditLog(data))
+    index = data / "keys.json"
+    for entry in json.loads(index.read_text())["keys"] if index.exists() else []:
+        try:
+            secret_service.delete_password("veil-test-staff", entry["id"])
+        except Exception:  # already deleted by the test
+            pass
+
+
+def test_public_key_handed_to_staff_through_the_keys_dialogs(qtbot, service, staff, tmp_path, monkeypatch,
+                                                             window_widget, dialog_log):
+    public = tmp_path / "hr.veilpub"
+    monkeypatch.setattr(keys_dialog, "ask_key_label", lambda parent: "HR team")
+    monkeypatch.setattr(keys_dialog, "ask_public_path", lambda parent, suggested: str(public))
+    monkeypatch.setattr(keys_dialog, "ask_import_path", lambda parent, start: str(public))
+    holder = KeysDialog(window_widget, service)
+    idle(qtbot, holder)
+    click(holder.create_button)
+    idle(qtbot, holder)
+    holder.table.selectRow(0)
+    click(holder.public_button)
+    idle(qtbot, holder)
+    key_id = holder.table.item(0, 1).text()
+    assert public.is_file() and show_fingerprint(key_id) in public.read_text()
+    holder.reject()
+
+    desk = KeysDialog(window_widget, staff)
+    idle(qtbot, desk)
+    click(desk.import_button)            # a public block: no passphrase is asked for
+    idle(qtbot, desk)
+    assert [(desk.table.item(0, 1).text(), desk.table.item(0, 2).text())] == [(key_id, "recipient (public key)")]
+    desk.table.selectRow(0)
+    assert not desk.export_button.isEnabled() and desk.public_button.isEnabled()
+    assert dialog_log.errors == []
+
+
+def test_recover_dialog_says_who_sealed_and_refuses_staff(qtbot, service, staff, tmp_path, window_widget, runner,
+                                                          dialog_log):
+    service.create_key_pair("HR team")
+    service.export_public("HR team", tmp_path / "hr.veilpub")
+    staff.import_public(tmp_path / "hr.veilpub")
+    staff.signer(label="Privacy desk")
+    staff.export_public(None, tmp_path / "desk.veilpub")
+    service.trust_sealer(tmp_path / "desk.veilpub")
+    doc = edited_doc(tmp_path)
+    sealed = tmp_path / "sealed.png"
+    regions = edited_regions(doc)
+    staff.seal_image(doc.original, None, None, regions, recipients=["HR team"], out_path=sealed, fill="keep",
+                     published=doc.image)
+
+    desk = RecoverController(window_widget, staff, runner)
+    assert desk.check(sealed) is not None
+    dlg = desk.open_dialog()
+    idle(qtbot, dlg)
+    assert dlg.key_problem.isVisible() and "cannot restore" in dlg.key_problem.text()
+    assert not dlg.recover_button.isEnabled() and 'Sealed by you ("Privacy desk"' in dlg.sealer_label.text()
+    dlg.reject()
+
+    controller = RecoverController(window_widget, service, runner)
+    controller.check(sealed)
+    dlg = controller.open_dialog()
+    idle(qtbot, dlg)
+    assert dlg.sealer_label.text().startswith('Sealed by "Privacy desk" (fingerprint ')
+    assert "signature valid" in dlg.sealer_label.text() and dlg.key_problem.isHidden()
+    restored = recover_with_dialog(qtbot, controller, tmp_path / "restored.png")
+    np.testing.assert_array_equal(image_io.load_image(restored).pixels, doc.original)
+    assert dialog_log.errors == []
+
+
+def test_key_picker_offers_sealable_keys_and_more_keyholders(qtbot, window_widget):
+    from editor.ui.anonymize_key_picker import KeyPicker
+
+    picker = KeyPicker(window_widget)
+    keys = [KeyInfo("a" * 32, "Old key", "", "symmetric"), KeyInfo("b" * 32, "HR team", "", "pair", "X25519"),
+            KeyInfo("c" * 32, "Legal", "", "recipient", "X25519"), KeyInfo("d" * 32, "me@host", "", "signing")]
+    picker.show_keys(keys, "HR team")
+    assert [picker.combo.itemData(i) for i in range(picker.combo.count())] == ["a" * 32, "b" * 32, "c" * 32]
+    assert picker.key_id == "b" * 32 and picker.more_button.isEnabled()
+    actions = {a.data(): a for a in picker.more_menu.actions()}
+    assert set(actions) == {"b" * 32, "c" * 32} and not actions["b" * 32].isEnabled()
+    actions["c" * 32].setChecked(True)
+    assert picker.extra_ids == ["c" * 32]
+    picker.combo.setCurrentIndex(0)                 # a symmetric key seals alone
+    assert picker.extra_ids == [] and not picker.more_button.isEnabled()
