@@ -161,8 +161,8 @@ def earlier_entries(old: dict, outdir: Path, kind: BatchKind) -> dict:
         return {}
     same = kind.same_settings(old) if kind.same_settings else all(old.get(k) == v for k, v in kind.settings.items())
     if not same:
-        raise VeilError(f"{outdir} holds photos {kind.made} with {kind.other_settings} (see {kind.report_name}); choose a "
-                        "new output folder, or the same settings to resume that run.")
+        raise VeilError(f"{outdir} holds photos {kind.made} with {kind.other_settings} (see {kind.report_name}); "
+                        "choose a new output folder, or the same settings to resume that run.")
     files = old.get("files")
     return dict(files) if isinstance(files, dict) else {}
 

@@ -12,30 +12,19 @@ from pathlib import Path
 from typing import List, Optional
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QListWidget, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QSpinBox,
+                               QVBoxLayout, QWidget)
 
 from editor.anonymize.engine import STANDARD, AnonymizeOptions
-from editor.core.image_io import SAVE_EXTENSIONS
 from editor.services.anonymize_batch import REPORT_NAME, BatchReport, anonymize_paths
 from editor.services.vault_service import VaultService
 
 from . import dialogs
 from .anonymize_key_picker import KeyPicker, new_key
 from .keys_dialog import VaultJobDialog, keys_or_error
+from .photo_inputs import PhotoInputs, ask_folder
 
 MAX_SEED = 2 ** 31 - 1
-
-
-# -- prompts (replaceable in tests) ----------------------------------------------------------------------------------
-def ask_photos(parent: Optional[QWidget]) -> List[str]:
-    patterns = " ".join(f"*{ext}" for ext in SAVE_EXTENSIONS)
-    paths, _ = QFileDialog.getOpenFileNames(parent, "Photos to anonymize", "", f"Images ({patterns})")
-    return paths
-
-
-def ask_folder(parent: Optional[QWidget], title: str) -> Optional[str]:
-    return QFileDialog.getExistingDirectory(parent, title) or None
 
 
 def summary_text(report: BatchReport, report_path: Path) -> str:
@@ -63,25 +52,8 @@ class BatchAnonymizeDialog(VaultJobDialog):
         self.service = service
         self.report: Optional[BatchReport] = None
 
-        self.inputs = QListWidget()
-        self.inputs.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.inputs.setMinimumHeight(110)
-        self.inputs.model().rowsInserted.connect(self.update_enabled)
-        self.inputs.model().rowsRemoved.connect(self.update_enabled)
-        self.inputs.itemSelectionChanged.connect(self.update_enabled)
-        self.add_photos_button = QPushButton("Add photos…")
-        self.add_folder_button = QPushButton("Add folder…")
-        self.remove_button = QPushButton("Remove")
-        self.add_photos_button.clicked.connect(lambda: self.add_inputs(ask_photos(self)))
-        self.add_folder_button.clicked.connect(self._add_folder)
-        self.remove_button.clicked.connect(self._remove_selected)
-        side = QVBoxLayout()
-        for button in (self.add_photos_button, self.add_folder_button, self.remove_button):
-            side.addWidget(button)
-        side.addStretch(1)
-        inputs_row = QHBoxLayout()
-        inputs_row.addWidget(self.inputs, 1)
-        inputs_row.addLayout(side)
+        self.inputs = PhotoInputs("to anonymize")
+        self.inputs.changed.connect(self.update_enabled)
 
         self.output_edit = QLineEdit()
         self.output_edit.setPlaceholderText("Where the anonymized copies and the report go")
@@ -101,7 +73,7 @@ class BatchAnonymizeDialog(VaultJobDialog):
             spin.setMaximumWidth(140)
         self.sidecar_check = QCheckBox("Also write .veil sidecars (for channels that strip metadata)")
         form = QFormLayout()
-        form.addRow("Photos and folders:", inputs_row)
+        form.addRow("Photos and folders:", self.inputs)
         form.addRow("Output folder:", output_row)
         form.addRow("Recovery key:", self.keys)
         form.addRow("Strength:", self.strength_combo)
@@ -110,8 +82,9 @@ class BatchAnonymizeDialog(VaultJobDialog):
         form.addRow("", self.sidecar_check)
 
         note = QLabel("Every face gets a new identity and is verified; faces that cannot be verified are pixelated "
-                      "and flagged in the report. Originals are sealed in each file for the recovery key, and "
-                      "personal metadata is stripped. A stopped run continues where it stopped.")
+                      "and flagged in the report. Originals are sealed in each file for the recovery key, personal "
+                      "metadata is stripped, and a file with new faces says they were invented (IPTC digital "
+                      "source type). A stopped run continues where it stopped.")
         note.setWordWrap(True)
         note.setObjectName("settingsNote")
         self.summary = QLabel()
@@ -140,23 +113,10 @@ class BatchAnonymizeDialog(VaultJobDialog):
 
     # -- inputs ------------------------------------------------------------------------------------------------------
     def input_paths(self) -> List[str]:
-        return [self.inputs.item(i).text() for i in range(self.inputs.count())]
+        return self.inputs.paths()
 
     def add_inputs(self, paths: List[str]) -> None:
-        known = set(self.input_paths())
-        for path in paths:
-            if path and path not in known:
-                self.inputs.addItem(path)
-                known.add(path)
-
-    def _add_folder(self) -> None:
-        folder = ask_folder(self, "Folder of photos to anonymize")
-        if folder:
-            self.add_inputs([folder])
-
-    def _remove_selected(self) -> None:
-        for item in self.inputs.selectedItems():
-            self.inputs.takeItem(self.inputs.row(item))
+        self.inputs.add(paths)
 
     def _browse_output(self) -> None:
         folder = ask_folder(self, "Output folder")
@@ -165,11 +125,10 @@ class BatchAnonymizeDialog(VaultJobDialog):
 
     def update_enabled(self) -> None:
         free = not self.busy
-        for widget in (self.add_photos_button, self.add_folder_button, self.output_edit, self.browse_button,
-                       self.seed_spin, self.strength_combo,
-                       self.jobs_spin, self.sidecar_check, self.inputs):
+        self.inputs.set_free(free)
+        for widget in (self.output_edit, self.browse_button, self.seed_spin, self.strength_combo, self.jobs_spin,
+                       self.sidecar_check):
             widget.setEnabled(free)
-        self.remove_button.setEnabled(free and bool(self.inputs.selectedItems()))
         self.keys.new_button.setEnabled(free and self.keys.usable)
         self.keys.combo.setEnabled(free)
         ready = bool(self.input_paths()) and bool(self.output_edit.text().strip()) and self.keys.key_id is not None

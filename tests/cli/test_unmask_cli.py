@@ -85,7 +85,7 @@ def test_no_face_and_bad_input_are_one_sentence_and_write_nothing(tmp_path):
     assert "notes.jpg" in last_line(proc.stderr) and "Traceback" not in proc.stderr
 
 
-# -- the estimate is said -----------------------------------------------------------------------------------------------
+# -- the estimate is said ----------------------------------------------------------------------------------------------
 EXIFTOOL = shutil.which("exiftool")
 TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
 
@@ -103,7 +103,7 @@ def test_the_output_says_in_xmp_and_in_words_that_the_fill_is_an_estimate(masked
     assert tags == TRAINED
 
 
-# -- folders ------------------------------------------------------------------------------------------------------------
+# -- folders -----------------------------------------------------------------------------------------------------------
 def shoot(folder: Path, photo: Path, count: int) -> Path:
     """`count` masked photos (the face shifted a little in each), half of them in a subfolder."""
     masked = np.asarray(Image.open(photo))
@@ -122,7 +122,8 @@ def test_folders_are_unmasked_with_a_summary_and_a_report(masked_photo, tmp_path
     assert proc.returncode == 0, proc.stderr
     assert f"4 photo(s) in {out}: 4 face mask(s) removed in 4 photo(s)" in proc.stdout
     assert "This run: 4 photo(s) done, 0 already done in an earlier run." in proc.stdout
-    assert "The filled area is an estimate" in proc.stdout and f"Report: {out / 'veil-unmask-report.json'}" in proc.stdout
+    assert "The filled area is an estimate" in proc.stdout
+    assert f"Report: {out / 'veil-unmask-report.json'}" in proc.stdout
     assert "4/4" in proc.stderr                                            # the progress, one line per photo here
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png")) == [
         "masked.png", "shoot/day2/p01.png", "shoot/p00.png", "shoot/p02.png"]
