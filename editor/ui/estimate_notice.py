@@ -21,7 +21,8 @@ class EstimateNotice(QWidget):
         self.setObjectName("estimateNotice")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("QWidget#estimateNotice { background: rgba(24, 26, 30, 215); border: 1px solid #f0b35a;"
-                           " border-radius: 6px; } QLabel { color: #f3d9a8; }")
+                           " border-radius: 6px; } QLabel { color: #f3d9a8; }"
+                           " QToolButton { color: #f3d9a8; font-size: 16px; padding: 0 4px; }")
         self.label = QLabel(ESTIMATE_NOTICE)
         self.label.setWordWrap(True)
         self.close_button = QToolButton()
