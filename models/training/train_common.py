@@ -55,6 +55,10 @@ def common_args(description: str, run_name: str) -> argparse.ArgumentParser:
     ap.add_argument("--init", type=Path, help="weights to start from when the run has no last.pt: a checkpoint "
                     "written by --publish (keeps its step) or, for the inpainter, an exported .onnx (step 0)")
     ap.add_argument("--publish", type=Path, help="also write a weights-only checkpoint here at every save")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="processes that synthesise the next batches while the GPU trains (0: inline)")
+    ap.add_argument("--max-minutes", type=float, default=0.0,
+                    help="stop (after saving) once this much wall time has passed; 0 = run to --steps")
     ap.add_argument("--amp", choices=["none", "bf16"], default="none",
                     help="bf16 autocast for the forward passes (mixed precision on CUDA)")
     return ap
@@ -92,6 +96,36 @@ class Batch:
     face: torch.Tensor        # N x 3 x S x S, 0..1
     masked: torch.Tensor      # N x 3 x S x S, 0..1
     hole: torch.Tensor        # N x 1 x S x S, 0/1
+
+
+class StepBatches(torch.utils.data.Dataset):
+    """Batch number -> the CPU tensors of that step's pairs (the same pure function of the step as inline)."""
+
+    def __init__(self, stream: PairStream, batch: int, size_of: Callable[[int], int]) -> None:
+        self.stream, self.batch, self.size_of = stream, batch, size_of
+
+    def __len__(self) -> int:
+        return 2 ** 31 - 1
+
+    def __getitem__(self, step: int) -> Batch:
+        return to_batch(self.stream.batch(step * self.batch, self.batch), torch.device("cpu"), self.size_of(step))
+
+
+def batches_from(stream: PairStream, first_step: int, batch: int, size_of: Callable[[int], int], workers: int,
+                 device: torch.device):
+    """Batches for steps first_step, first_step + 1, ...: inline, or prefetched by worker processes."""
+    if workers <= 0:
+        step = first_step
+        while True:
+            yield to_batch(stream.batch(step * batch, batch), device, size_of(step))
+            step += 1
+    steps = range(first_step, 2 ** 31 - 1)
+    loader = torch.utils.data.DataLoader(StepBatches(stream, batch, size_of), batch_size=None,
+                                         sampler=steps, num_workers=workers, prefetch_factor=4,
+                                         persistent_workers=True, pin_memory=device.type == "cuda")
+    for b in loader:
+        yield Batch(b.face.to(device, non_blocking=True), b.masked.to(device, non_blocking=True),
+                    b.hole.to(device, non_blocking=True))
 
 
 def to_batch(pairs: list[Pair], device: torch.device, size: int = 256) -> Batch:
@@ -162,7 +196,10 @@ def train(task: Task, args: argparse.Namespace) -> None:
 
     saved_at = tick = time.time()
     tick_step = step
+    deadline = started + args.max_minutes * 60 if args.max_minutes > 0 else float("inf")
     running: dict[str, float] = {}
+    size_of = lambda s: 128 if s < args.low_res_steps else args.size
+    batches = batches_from(stream, step, args.batch, size_of, args.workers, device)
     model.train()
     while step < args.steps:
         rate_now = lr_at(step, args.steps, args.lr, args.warmup)
@@ -170,8 +207,8 @@ def train(task: Task, args: argparse.Namespace) -> None:
             rate_now *= min(1.0, (step - fresh_from + 1) / args.warmup)
         for group in optimizer.param_groups:
             group["lr"] = rate_now
-        size = 128 if step < args.low_res_steps else args.size
-        batch = to_batch(stream.batch(step * args.batch, args.batch), device, size)
+        size = size_of(step)
+        batch = next(batches)
         with autocast():
             loss, parts = task.loss(model, batch)
         optimizer.zero_grad(set_to_none=True)
@@ -195,17 +232,25 @@ def train(task: Task, args: argparse.Namespace) -> None:
             with open(args.run / "metrics.jsonl", "a") as f:
                 f.write(json.dumps({"step": step, "size": size, "time": time.time(), **metrics}) + "\n")
         if time.time() - saved_at > args.save_minutes * 60 or step == args.steps:
-            state = extra()
-            save_checkpoint(last, model, optimizer, step, state)
-            if args.publish is not None:
-                weights_only = getattr(task.companions, "weights_state_dict", None)
-                save_portable(args.publish, model, step,
-                              {**state, "companions": weights_only()} if weights_only else state)
+            _save(task, args, model, optimizer, step, extra())
             saved_at = time.time()
+        if time.time() > deadline:
+            _save(task, args, model, optimizer, step, extra())
+            print(f"stopped at step {step} after {args.max_minutes:g} minutes; checkpoint {last}", flush=True)
+            return
     print(f"finished {args.steps} steps; checkpoint {last}", flush=True)
     model = model.cpu()
     task.finish(model.eval(), args.run, evaluate(task, model, [
         Batch(b.face.cpu(), b.masked.cpu(), b.hole.cpu()) for b in val_batches(args.size)]))
+
+
+def _save(task: Task, args: argparse.Namespace, model: nn.Module, optimizer: torch.optim.Optimizer, step: int,
+          state: dict) -> None:
+    """The run's full last.pt and, with --publish, the weights-only checkpoint (companions' weights only)."""
+    save_checkpoint(args.run / "last.pt", model, optimizer, step, state)
+    if args.publish is not None:
+        weights_only = getattr(task.companions, "weights_state_dict", None)
+        save_portable(args.publish, model, step, {**state, "companions": weights_only()} if weights_only else state)
 
 
 def _initialise(task: Task, model: nn.Module, path: Path) -> tuple[int, float]:

@@ -29,11 +29,9 @@ import torch
 from torch import nn
 
 from models.training.discriminator import PatchDiscriminator, discriminator_hinge, generator_hinge, patch_weight
-from models.training.export_onnx import export_inpainter
 from models.training.feature_nets import LPIPS, gram_style_loss
 from models.training.losses import hole_weighted_l1, psnr, ssim, texture_ratio
 from models.training.nets import InpainterConfig, MCSAMInpainter
-from models.training.onnx_weights import load_onnx_weights
 from models.training.train_common import Batch, Task, common_args, train
 
 SSIM_WEIGHT = 0.5
@@ -170,9 +168,13 @@ def main() -> None:
                                  args.adv_start, args.d_lr)
 
     def finish(model: nn.Module, run: Path, metrics: dict[str, float]) -> None:
+        from models.training.export_onnx import export_inpainter      # ONNX Runtime: not needed to train
+
         export_inpainter(model, run / "mcsam_inpainter.onnx", metrics)
 
     def from_onnx(model: nn.Module, path: Path) -> None:
+        from models.training.onnx_weights import load_onnx_weights    # onnx: only to start from an export
+
         load_onnx_weights(path, model)
 
     task = Task("M-CSAM inpainter", MCSAMInpainter(config), config.to_dict(), objective, objective.validate,
