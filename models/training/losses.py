@@ -71,10 +71,12 @@ _LAPLACIAN = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]).
 def texture_ratio(output: torch.Tensor, truth: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
     """Per image: mean |Laplacian| of the gray output inside the hole eroded 2 px, over the truth's (1 = as sharp).
 
-    The torch twin of evaluate.texture_ratio (3x3 Laplacian as cv2.Laplacian ksize 1), for validation rows.
+    The torch twin of inpaint_quality.texture_ratio (3x3 Laplacian as cv2.Laplacian ksize 1), for validation
+    rows: images are rounded to 8 bits, then to 8-bit gray, as there (a blur's small Laplacians depend on it).
     """
     inner = erode(hole)
-    lap = lambda x: F.conv2d(gray(x) * 255.0, _LAPLACIAN.to(x.device), padding=1).abs()
+    eight_bit_gray = lambda x: torch.round(gray(torch.round(x * 255.0)))
+    lap = lambda x: F.conv2d(eight_bit_gray(x), _LAPLACIAN.to(x.device), padding=1).abs()
     area = inner.flatten(1).sum(1).clamp_min(1.0)
     out = (lap(output) * inner).flatten(1).sum(1) / area
     ref = (lap(truth) * inner).flatten(1).sum(1) / area
