@@ -60,13 +60,14 @@ class TextureObjective:
     """The generator's loss and, inside the same call, one step of the discriminator (its companions)."""
 
     def __init__(self, lpips_weight: float = 1.0, vgg_weight: float = 1.0, style_weight: float = 100.0,
-                 adv_weight: float = 0.05, adv_start: int = 100, d_lr: float = 2e-4) -> None:
+                 adv_weight: float = 0.05, adv_start: int = 100, d_lr: float = 2e-4, hole_weight: float = 6.0) -> None:
         self.alex = LPIPS("alexnet")
         self.vgg = LPIPS("vgg16")
         self.discriminator = PatchDiscriminator()
         self.d_optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=d_lr, betas=(0.5, 0.99))
         self.weights = {"lpips": lpips_weight, "vgg": vgg_weight, "style": style_weight, "adv": adv_weight}
         self.adv_start = adv_start
+        self.hole_weight = hole_weight
         self.d_steps = 0
 
     def to(self, device: torch.device) -> "TextureObjective":
@@ -99,7 +100,7 @@ class TextureObjective:
 
         d_loss = self._discriminator_step(real, fake.detach(), hole)
         with torch.autocast(composite.device.type, enabled=False):   # SSIM's variances need fp32
-            l1 = hole_weighted_l1(pred.float(), batch.face, batch.hole)
+            l1 = hole_weighted_l1(pred.float(), batch.face, batch.hole, self.hole_weight)
             structure = 1.0 - ssim(composite.float(), batch.face).mean()
         alex = self.alex(composite, batch.face).mean()
         fake_feats = self.vgg.features_of(fake)
@@ -162,10 +163,12 @@ def main() -> None:
     ap.add_argument("--adv-weight", type=float, default=0.05, help="hinge adversarial term on the crop")
     ap.add_argument("--adv-start", type=int, default=100, help="discriminator-only steps before the term applies")
     ap.add_argument("--d-lr", type=float, default=2e-4, help="discriminator learning rate")
+    ap.add_argument("--hole-weight", type=float, default=6.0,
+                    help="L1 weight of hole pixels over known ones (lower leaves the hole to the texture terms)")
     args = ap.parse_args()
     config = InpainterConfig()
     objective = TextureObjective(args.lpips_weight, args.vgg_weight, args.style_weight, args.adv_weight,
-                                 args.adv_start, args.d_lr)
+                                 args.adv_start, args.d_lr, args.hole_weight)
 
     def finish(model: nn.Module, run: Path, metrics: dict[str, float]) -> None:
         from models.training.export_onnx import export_inpainter      # ONNX Runtime: not needed to train
