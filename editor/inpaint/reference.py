@@ -4,18 +4,20 @@ The learned face model can only guess what a mask hides. When the user has an un
 (a client's portrait, an ID photo), its lower face is the real one. Per face:
 
 1. **Where the hidden landmarks are.** dlib's 68 points on a masked face are reliable above the mask (brows,
-   eyes, nose bridge) and guesswork below it. The reference's landmarks are mapped onto the masked face by the
-   similarity that best fits the visible points (`VISIBLE`), so the nose, mouth and chin keep the reference's
-   proportions at the masked face's position, size and roll; the visible points keep their own positions.
-   Chosen on validation identities over two alternatives (dlib's points on the masked face, and dlib's points
-   on the learned model's fill): bench/reference_unmask.py --landmarks, numbers in models/MODEL_CARD.md.
+   eyes, nose bridge) and guesswork below it. `hidden_landmarks` maps the reference's points onto the masked
+   face by the similarity that best fits the visible ones (the reference's proportions at the masked face's
+   position, size and roll); the caller may combine that with other estimates (editor.services.reference_unmask
+   averages it with dlib's points on the learned model's fill).
 2. **Warp.** The reference face is cut into triangles over its 68 points plus forehead points
    (editor.vision.face_mesh) and each triangle is mapped affinely onto the masked face's mesh: pose and
    expression follow the masked face wherever its landmarks are known.
-3. **Relight.** The reference was taken under other light. Outside the hole, where both the photo and the warped
-   reference show the same skin, the log-ratio photo/reference per channel is spread into the hole by a wide
-   Gaussian (normalised convolution, falling back to the ring's mean far from it): a smooth gain field that
-   carries the photo's colour and shading onto the reference's texture, but none of its detail.
+3. **Relight.** The reference was taken under other light. The log-ratio photo/reference per channel is taken
+   over the face: the known pixels in a ring around the hole, and the learned model's fill inside it (blurry, but
+   its low frequencies are the light the model read from the whole face). A Gaussian of LIGHT_SIGMA eye
+   distances spreads it (normalised convolution, held to the mean far from any sample): a smooth gain field that
+   carries the photo's colour and shading onto the reference's texture, but none of the fill's blur. Measuring
+   the ring alone left bright seams where the ring is short (the mask's sides reach the hair), which the fill
+   removes.
 4. **Blend.** Inside the face outline the relit reference replaces the learned model's fill, faded in over a
    band along the outline; beyond it (neck, background under the jaw) the model's fill stays. The hole's own
    feathered alpha then blends the result into the photo, as for the model alone.
@@ -24,6 +26,7 @@ The learned face model can only guess what a mask hides. When the user has an un
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -32,10 +35,10 @@ from editor.vision.face_mesh import delaunay, face_outline, mesh_points, warp_to
 
 # 68-point indices visible above a face mask: brows, the top of the nose bridge, both eyes.
 VISIBLE = tuple(range(17, 29)) + tuple(range(36, 48))
-RING_WIDTH = 0.5         # eye distances of known skin around the hole that set the light
+RING_WIDTH = 0.5         # eye distances of known skin around the hole that join in setting the light
 LIGHT_SIGMA = 0.45       # eye distances: the gain field's blur (low frequency only: no detail leaks in)
 OUTLINE_FEATHER = 0.15   # eye distances over which the reference fades in inside the face outline
-PRIOR_WEIGHT = 0.05      # how strongly the ring's mean gain holds where the ring is far away
+PRIOR_WEIGHT = 0.05      # how strongly the mean gain holds far from every sample
 
 
 @dataclass(frozen=True)
@@ -93,10 +96,10 @@ def _scaled_reference(reference: ReferenceFace, target_eyes: float) -> tuple[np.
     return crop, lm
 
 
-def _gain_field(photo: np.ndarray, warped: np.ndarray, ring: np.ndarray, sigma: float) -> np.ndarray:
-    """Per-channel log gain photo/reference: measured on the ring, spread smoothly over the whole area."""
+def _gain_field(photo: np.ndarray, warped: np.ndarray, where: np.ndarray, sigma: float) -> np.ndarray:
+    """Per-channel log gain photo/reference: measured `where`, spread smoothly over the whole area."""
     log_ratio = np.log1p(photo) - np.log1p(warped)
-    weight = ring.astype(np.float32)
+    weight = where.astype(np.float32)
     if weight.sum() < 1:
         return np.zeros_like(photo)
     mean = (log_ratio * weight[..., None]).sum(axis=(0, 1)) / weight.sum()

@@ -6,10 +6,13 @@
 Steps: the masks are found and filled by the learned face model as in "Remove Face Masks"; the reference's face
 is found; both recognizers compare it with every masked face (editor.services.reference_identity) and the
 closest masked face that is the same person takes the reference's nose, mouth and chin
-(editor.inpaint.reference). Its hidden landmarks are dlib's points on the model's fill: the fill puts the nose
-and mouth where the rest of the face says they are, which halved the lower-face landmark error against mapping
-the reference's points by the visible ones (bench/reference_unmask.py --landmarks). Other masked faces keep the
-model's fill. A reference of another person is refused, and nothing is changed.
+(editor.inpaint.reference). Its hidden landmarks are the mean of two estimates whose errors differ: the
+reference's points mapped by the visible ones (right when the expression is the reference's) and dlib's points on
+the model's fill (the nose and mouth where the rest of the face puts them). On validation identities the fill's
+points alone were closer than the mapped ones (bench/reference_unmask.py prints both), but on the public-domain
+fixture pair, whose expression matches the reference, they lost 2 dB to the mean; the mean cost 0.2 dB in the
+hole on 24 validation faces. Other masked faces keep the model's fill. A reference of another person is refused,
+and nothing is changed.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from editor.inpaint.reference import ReferenceFace, fill_from_reference, hidden_
 from editor.vision.pipeline import default_pipeline
 
 from .reference_identity import IdentityCheck, compare_faces
-from .unmask_service import UnmaskResult, find_and_fill_masks, find_face_masks
+from .unmask_service import UnmaskResult, find_and_fill_masks
 
 REFERENCE_ENGINE = "face-model + reference"
 
@@ -60,17 +63,15 @@ class ReferenceUnmaskResult:
 
 
 def reference_face(reference_image: np.ndarray, ctx: Optional[JobContext] = None) -> Face:
-    """The biggest face with landmarks in the reference photo; refused when there is none or it wears a mask."""
+    """The biggest face with landmarks in the reference photo; refused when there is none.
+
+    Whether the reference itself wears a mask is not asked of the segmenter: it marks 10% of the unmasked
+    public-domain astronaut's face as mask (and 5% of some CelebA faces), so it would refuse good references."""
     found = [f for f in default_pipeline().find_faces(reference_image, ctx=ctx) if f.landmarks68 is not None]
     if not found:
         raise NoReferenceFaceError("No face was found in the reference photo; choose a photo where the face is "
                                    "clearly visible.")
-    face = max(found, key=lambda f: f.box[2] * f.box[3])
-    outcomes, _ = find_face_masks(reference_image, [face])
-    if outcomes[0].mask_found:
-        raise NoReferenceFaceError("The face in the reference photo wears a face mask; choose an unmasked photo "
-                                   "of the same person.")
-    return face
+    return max(found, key=lambda f: f.box[2] * f.box[3])
 
 
 def _closest_same_person(holes: Sequence[FaceHole], checks: Sequence[IdentityCheck],
@@ -103,9 +104,10 @@ def unmask_with_reference(image: np.ndarray, reference_image: np.ndarray, faces:
     ctx.progress(0.85, "Fitting the reference's face")
     model_fill = image.copy()
     model_fill[filled.rect.slices] = filled.pixels
-    target = default_pipeline().landmarks_for(model_fill, hole.face)
-    if target is None:
-        target = hidden_landmarks(hole.face.landmarks68, ref_face.landmarks68)
+    target = hidden_landmarks(hole.face.landmarks68, ref_face.landmarks68)
+    on_fill = default_pipeline().landmarks_for(model_fill, hole.face)
+    if on_fill is not None:
+        target = (target + on_fill) / 2.0
     fill = fill_from_reference(image, model_fill, hole.rect, hole.alpha, target,
                                ReferenceFace(reference_image, ref_face.landmarks68))
     pixels = filled.pixels.copy()
