@@ -2,6 +2,8 @@
 
     .venv/bin/python -m models.training.export_onnx --kind segmenter --run runs/segmenter --install
     .venv/bin/python -m models.training.export_onnx --kind inpainter --run runs/inpainter --install
+    .venv/bin/python -m models.training.export_onnx --kind inpainter --run runs/inpainter_texture \
+        --checkpoint models/training/checkpoints/inpainter_last.pt --install     # a published checkpoint
 
 Without --install the .onnx lands in the run folder; with it, in models/ with its row in models/manifest.json.
 """
@@ -21,7 +23,7 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
-from models.training.checkpoints import load_checkpoint
+from models.training.checkpoints import load_portable
 from models.training.nets import InpainterConfig, MaskSegmenter, MCSAMInpainter, SegmenterConfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -148,16 +150,17 @@ def manifest_row(kind: str, report: dict, metrics: dict, training: dict) -> tupl
                      "layout": "0..1"}], **common}
 
 
-def export_run(kind: str, run: Path, out_dir: Path, write_manifest: bool) -> None:
-    """Export a run's last.pt into `out_dir`; with `write_manifest`, also its row in out_dir/manifest.json."""
+def export_run(kind: str, run: Path, out_dir: Path, write_manifest: bool, checkpoint: Path | None = None) -> None:
+    """Export a run's last.pt (or `checkpoint`) into `out_dir`; with `write_manifest`, also its manifest row."""
     is_inpainter = kind == "inpainter"
-    state = torch.load(run / "last.pt", map_location="cpu", weights_only=False)
+    checkpoint = checkpoint or run / "last.pt"
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     config = state.get("config", {})
     if is_inpainter:
         model = MCSAMInpainter(InpainterConfig(**config))
     else:
         model = MaskSegmenter(SegmenterConfig(**config))
-    load_checkpoint(run / "last.pt", model)
+    load_portable(checkpoint, model)           # the weights of a full or a weights-only checkpoint
     metrics = _last_metrics(run)
     name = "mcsam_inpainter.onnx" if is_inpainter else "mask_segmenter.onnx"
     export = export_inpainter if is_inpainter else export_segmenter
@@ -196,10 +199,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--kind", choices=["inpainter", "segmenter"], required=True)
     ap.add_argument("--run", type=Path, required=True, help="run folder with last.pt and metrics.jsonl")
+    ap.add_argument("--checkpoint", type=Path, help="export this checkpoint instead of the run's last.pt")
     ap.add_argument("--install", action="store_true", help="write into models/ and models/manifest.json")
     args = ap.parse_args()
     torch.set_num_threads(2)
-    export_run(args.kind, args.run, REPO / "models" if args.install else args.run, args.install)
+    export_run(args.kind, args.run, REPO / "models" if args.install else args.run, args.install, args.checkpoint)
 
 
 if __name__ == "__main__":

@@ -179,3 +179,20 @@ def test_a_published_checkpoint_restarts_the_run_where_it_stopped(tmp_path):
     for a, b in zip(trained.state_dict().values(), fresh.state_dict().values()):
         assert torch.equal(a, b)
     assert not list(tmp_path.glob("**/*.tmp"))
+
+
+def test_worker_processes_prefetch_the_same_batches_as_inline(library, face):
+    from models.training.dataset import FaceCache, PairStream
+    from models.training.train_common import batches_from
+    from training_helpers import MEAN_FACE
+
+    cache = FaceCache(np.repeat(face[None], 4, 0), np.repeat(MEAN_FACE[None], 4, 0),
+                      np.array([1, 1, 2, 2], np.int32), np.array([f"f{i}" for i in range(4)]))
+    stream = PairStream(cache, np.arange(4), library, seed=2, jitter=0.5)
+    size_of = lambda step: 128 if step < 6 else 256                   # the size switch happens mid-stream
+    cpu = torch.device("cpu")
+    inline, prefetched = batches_from(stream, 5, 2, size_of, 0, cpu), batches_from(stream, 5, 2, size_of, 1, cpu)
+    for _ in range(2):
+        a, b = next(inline), next(prefetched)
+        assert torch.equal(a.masked, b.masked) and torch.equal(a.hole, b.hole)
+    assert a.face.shape[-1] == 256 and b.face.shape[-1] == 256
