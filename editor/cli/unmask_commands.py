@@ -44,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", default=DEFAULT_UNMASK_ENGINE, choices=engine_names(),
                    help=f"engine that fills the masks (default: {DEFAULT_UNMASK_ENGINE})")
     p.add_argument("--mask-out", metavar="MASK.png", help="one photo: also write the mask area found (white = filled)")
+    p.add_argument("--reference", metavar="REF", help="one photo: an unmasked photo of the same person, whose nose, "
+                   "mouth and chin replace the model's guess; a photo of another person is refused (exit status 7), "
+                   "one without a face too (8)")
     p.add_argument("--quality", type=int, default=None, help="JPEG/WebP quality 1-100 (default 95)")
     p.add_argument("--force", action="store_true", help="one photo: allow OUT to be IMG (overwrite the original)")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="folders: photos processed in parallel (default 1)")
@@ -81,8 +84,13 @@ def unmask_photo(args: argparse.Namespace) -> int:
 
     _check_photo_paths(args)
     loaded = image_io.load_image(args.image)
-    result = find_and_fill_masks(loaded.pixels, ctx=JobContext(on_progress=_progress(sys.stderr.isatty())),
-                                 engine=args.engine)
+    ctx = JobContext(on_progress=_progress(sys.stderr.isatty()))
+    if args.reference:
+        with_reference = _unmask_with_reference(args, loaded.pixels, ctx)
+        result, summary = with_reference.unmask, with_reference.summary()
+    else:
+        result = find_and_fill_masks(loaded.pixels, ctx=ctx, engine=args.engine)
+        summary = result.summary()
     out = loaded.pixels.copy()
     out[result.rect.slices] = result.pixels
     image_io.save_image(args.output, out, loaded.alpha, with_digital_source_type(loaded.metadata, result.source_type),
@@ -90,7 +98,7 @@ def unmask_photo(args: argparse.Namespace) -> int:
     if args.mask_out:
         mask = result.hole_mask(out.shape)
         image_io.save_image(args.mask_out, np.repeat(mask[..., None], 3, axis=2), keep_metadata=False)
-    print(result.summary())
+    print(summary)
     for n, outcome in enumerate(result.outcomes, 1):
         x, y, w, h = (int(round(v)) for v in outcome.face.box)
         found = f"mask of {outcome.mask_area} px filled" if outcome.mask_found else "no mask found"
@@ -102,6 +110,17 @@ def unmask_photo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unmask_with_reference(args: argparse.Namespace, pixels: np.ndarray, ctx: JobContext):
+    from editor.services.reference_unmask import unmask_with_reference
+
+    if args.engine != "face-model":
+        raise VeilError("--reference works with the face model (its fill sets the light and the seam); leave out "
+                        "--engine.")
+    reference = image_io.load_image(args.reference).pixels
+    return unmask_with_reference(pixels, reference, ctx=ctx,
+                                 reference_name=f"reference photo {Path(args.reference).name}")
+
+
 def _check_photo_paths(args: argparse.Namespace) -> None:
     """Refuse an output that would replace the input, and a bad extension, before the slow part."""
     if same_file(args.image, args.output) and not args.force:
@@ -109,6 +128,9 @@ def _check_photo_paths(args: argparse.Namespace) -> None:
                         "path or add --force.")
     if args.mask_out and (same_file(args.mask_out, args.image) or same_file(args.mask_out, args.output)):
         raise VeilError("The --mask-out file must differ from the input photo and the output.")
+    if args.reference and any(same_file(args.reference, p) for p in (args.output, args.mask_out) if p):
+        raise VeilError(f"Refusing to overwrite the reference photo {Path(args.reference).name}; choose another "
+                        "output path.")
     image_io.format_for_path(args.output)
     if args.mask_out:
         image_io.format_for_path(args.mask_out)
@@ -121,6 +143,9 @@ def unmask_folder(args: argparse.Namespace) -> int:
 
     if args.mask_out:
         raise VeilError("--mask-out names one file, so it works on one photo, not on folders or several photos.")
+    if args.reference:
+        raise VeilError("--reference is one person's photo, so it works on one photo, not on folders or several "
+                        "photos.")
     if args.force:
         raise VeilError("--force lets one photo be written over itself; folders are always written to a separate "
                         "output folder.")
