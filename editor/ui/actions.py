@@ -92,6 +92,9 @@ ACTION_SPECS: Tuple[ActionSpec, ...] = (
     ActionSpec("remove_face_masks", "&Remove Face Masks", "Faces",
                "Find the face mask each face wears and fill it with the face model (one undo step)",
                ("Ctrl+Shift+U",), icon="remove_face_masks"),
+    ActionSpec("remove_face_mask_reference", "Remove Face Mask Using a &Reference…", "Faces",
+               "Remove the face mask with an unmasked photo of the same person: their own nose, mouth and chin "
+               "(a photo of someone else is refused)"),
     ActionSpec("add_face", "&Add Face by Box", "Faces", "Draw a box around a face the detector missed",
                ("F",), icon="add_face", checkable=True),
     ActionSpec("anonymize", "A&nonymize Faces", "Faces",
@@ -110,7 +113,7 @@ MENU_ORDER = ("File", "Edit", "Mask", "View", "Faces", "Help")
 EDITING = ("save", "save_as", "export", "seal_export", "undo", "redo", "clear_mask", "invert_mask", "grow_mask",
            "shrink_mask", "feather_mask", "mask_faces", "inpaint", "detect_faces", "add_face", "anonymize",
            "export_anonymized")
-EDITING += ("remove_face_masks",)
+EDITING += ("remove_face_masks", "remove_face_mask_reference")
 # Commands that need a photo but never change it.
 VIEWING = ("zoom_in", "zoom_out", "zoom_fit", "zoom_actual", "compare")
 

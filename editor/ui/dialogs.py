@@ -81,8 +81,8 @@ def ask_save_changes(parent: Optional[QWidget], name: str) -> str:
             QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
 
 
-def ask_open_path(parent: Optional[QWidget], start_dir: str = "") -> Optional[str]:
-    path, _ = QFileDialog.getOpenFileName(parent, "Open photo", start_dir, _name_filter())
+def ask_open_path(parent: Optional[QWidget], start_dir: str = "", title: str = "Open photo") -> Optional[str]:
+    path, _ = QFileDialog.getOpenFileName(parent, title, start_dir, _name_filter())
     return path or None
 
 

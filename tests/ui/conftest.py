@@ -42,7 +42,7 @@ def dialog_log(monkeypatch) -> DialogLog:
         return log.save_changes_answer
 
     monkeypatch.setattr(dialogs, "ask_save_changes", ask_save_changes)
-    monkeypatch.setattr(dialogs, "ask_open_path", lambda parent, start_dir="": log.open_path)
+    monkeypatch.setattr(dialogs, "ask_open_path", lambda parent, start_dir="", title="": log.open_path)
     monkeypatch.setattr(dialogs, "ask_save_path", lambda parent, suggested, title="": log.save_path)
     monkeypatch.setattr(dialogs, "ask_export", lambda parent, suggested: log.export_choice)
     return log
