@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.installed
-	$(PIP) install -e '.[dev]'
+	$(PIP) install -e '.[dev,cluster]'
 	touch $@
 
 venv: $(VENV)/.installed

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from .batch_output import ProgressBar, print_review, print_this_run
+from .cluster_options import add_ray_argument
 from .vault_commands import add_seal_target_arguments
 
 EXIT_FLAGGED = 2          # some face failed verification (it was obscured instead, and is listed)
@@ -26,12 +27,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "every input. A JSON report is written to OUTDIR/veil-anonymize-report.json; a second run with "
                     "the same key and seed skips the photos already finished. The summary and exit status describe "
                     "the whole output folder: 0 all verified, 2 some face failed verification, 1 some photo could "
-                    "not be read.")
+                    "not be read. --ray runs the same work on a Ray cluster, whose workers seal for --recipient "
+                    "public keys and never hold a key that restores (a symmetric --key is refused there).")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="photos or folders")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="folder to write the results to")
     add_seal_target_arguments(p)
     p.add_argument("--sidecar", action="store_true", help="also write OUT.veil next to each output")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="photos processed in parallel (default 1)")
+    add_ray_argument(p)
     p.add_argument("--seed", type=int, default=0, help="choice of new identities (default 0)")
     p.add_argument("--strength", choices=("standard", "strong"), default="standard",
                    help="standard (default) keeps pose, expression and landmarks; strong also changes the face "
@@ -48,9 +51,10 @@ def cmd_anonymize(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise SystemExit("veil anonymize: --jobs must be at least 1")
+    progress = ProgressBar()
     batch = anonymize_paths(args.inputs, args.output, args.key, recipients=args.recipient, seed=args.seed,
                             sidecar=args.sidecar, jobs=args.jobs, options=AnonymizeOptions.for_strength(args.strength, fallback=args.fallback),
-                            on_file=ProgressBar())
+                            on_file=progress, ray=args.ray, on_note=progress.note)
     # The numbers describe the whole output folder (earlier runs included): a resumed run that had nothing left
     # to do must still report, and exit with, the failures recorded before.
     s = batch.summary()

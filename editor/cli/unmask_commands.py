@@ -20,6 +20,7 @@ from editor.core.files import same_file
 from editor.core.progress import JobContext
 
 from .batch_output import ProgressBar, print_review, print_this_run
+from .cluster_options import add_ray_argument
 
 EXIT_ERRORS = 1           # folder mode: some photo could not be read or written
 
@@ -50,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quality", type=int, default=None, help="JPEG/WebP quality 1-100 (default 95)")
     p.add_argument("--force", action="store_true", help="one photo: allow OUT to be IMG (overwrite the original)")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="folders: photos processed in parallel (default 1)")
+    add_ray_argument(p)
     p.set_defaults(handler=cmd_unmask)
 
 
@@ -73,6 +75,9 @@ def is_folder_mode(args: argparse.Namespace) -> bool:
 def cmd_unmask(args: argparse.Namespace) -> int:
     if is_folder_mode(args):
         return unmask_folder(args)
+    if args.ray is not None:
+        raise VeilError("--ray runs folders and several photos on a Ray cluster; for one photo, leave it out (or "
+                        "give an output folder).")
     args.image = args.inputs[0]
     return unmask_photo(args)
 
@@ -151,8 +156,9 @@ def unmask_folder(args: argparse.Namespace) -> int:
                         "output folder.")
     if args.jobs < 1:
         raise VeilError("--jobs must be at least 1.")
+    progress = ProgressBar()
     batch = unmask_paths(args.inputs, args.output, engine=args.engine, quality=args.quality, jobs=args.jobs,
-                         on_file=ProgressBar())
+                         on_file=progress, ray=args.ray, on_note=progress.note)
     # The numbers describe the whole output folder (earlier runs included), as the report does.
     s = batch.summary()
     print(f"{s['files']} photo(s) in {args.output}: {s['masks_removed']} face mask(s) removed in {s['unmasked']} "

@@ -17,6 +17,8 @@ from functools import partial
 from pathlib import Path
 from typing import Optional, Sequence
 
+import numpy as np
+
 from editor.anonymize.engine import AnonymizeOptions
 from editor.core.atomic import atomic_write_bytes
 from editor.core.errors import VeilError
@@ -26,6 +28,7 @@ from editor.services.anonymize_service import anonymize_faces, export_anonymized
 from editor.services.photo_batch import (REPORT_VERSION, BatchKind, BatchReport, PhotoReport,  # noqa: F401
                                          check_output_folder, run_batch)
 from editor.services.photo_batch import plan_batch as plan_photos
+from editor.services.ray_worker import DriverLink, NoKeys
 from editor.services.vault_service import VaultService
 from editor.vault.embed import sidecar_path
 from editor.vision.pipeline import default_pipeline
@@ -34,6 +37,8 @@ REPORT_NAME = "veil-anonymize-report.json"
 SEALABLE = {"JPEG", "PNG", "WEBP", "TIFF"}
 FINISHED = ("anonymized", "flagged", "no-face")
 REVIEW = ("flagged", "no-face", "error")
+SYMMETRIC_ON_RAY = ("--ray seals only for keyholders' public keys: with a symmetric key every Ray worker would hold "
+                    "the secret that restores the faces; seal for --recipient (or your key pair) instead.")
 NO_FACE_MESSAGE = ("no face found: nothing was sealed; written with the privacy profile (no GPS, maker notes, "
                    "thumbnail or personal fields); check it by eye")
 
@@ -82,9 +87,10 @@ def photo_seed(seed: int, output: Path, outdir: Path) -> int:
 # -- one photo -------------------------------------------------------------------------------------------------------
 def anonymize_file(source: Path, output: Path, key: Optional[str], seed: int, *, sidecar: bool = False,
                    options: Optional[AnonymizeOptions] = None, vault: Optional[VaultService] = None,
-                   recipients: Sequence[str] = ()) -> FileReport:
-    """Detect, anonymize, verify and export one photo, sealed for `key` and/or `recipients` (labels or ids); a
-    VeilError becomes an "error" report."""
+                   recipients: Sequence = (), signer=None) -> FileReport:
+    """Detect, anonymize, verify and export one photo, sealed for `key` and/or `recipients` (labels, ids or
+    RecipientKey objects) and signed by `signer` (default: the vault's signing key); a VeilError becomes an "error"
+    report."""
     from editor.core import image_io
 
     try:
@@ -101,7 +107,8 @@ def anonymize_file(source: Path, output: Path, key: Optional[str], seed: int, *,
                               output_sha256=hashlib.sha256(data).hexdigest())
         result = anonymize_faces(loaded.pixels, faces, seed, options=options)
         sealed = export_anonymized(result.image, result, output, key, alpha=loaded.alpha, metadata=loaded.metadata,
-                                   sidecar=sidecar, accept_flagged=True, vault=vault, recipients=recipients)
+                                   sidecar=sidecar, accept_flagged=True, vault=vault, recipients=recipients,
+                                   signer=signer)
     except OSError as exc:     # e.g. the output folder cannot be made
         return FileReport(str(source), None, "error", message=f"could not write {output}: {exc.strerror or exc}")
     except VeilError as exc:
@@ -121,7 +128,7 @@ class AnonymizeJob:
     seed: int
     sidecar: bool = False
     options: Optional[AnonymizeOptions] = None
-    recipients: tuple[str, ...] = ()    # ids of public keys (key pairs or recipients)
+    recipients: tuple = ()              # ids of public keys (key pairs or recipients), or on a cluster the keys
 
 
 def anonymize_one(source: Path, output: Path, job: AnonymizeJob, vault: Optional[VaultService] = None) -> FileReport:
@@ -130,20 +137,45 @@ def anonymize_one(source: Path, output: Path, job: AnonymizeJob, vault: Optional
                           recipients=job.recipients)
 
 
+def anonymize_for_driver(source: Path, output: Path, job: AnonymizeJob, driver: DriverLink) -> FileReport:
+    """The per-photo work on a cluster worker, which holds no key: it seals for the public keys in `job`, the
+    driver signs (`driver.signer`) and keeps the audit entries (`driver.audit`)."""
+    vault = VaultService(keystore=NoKeys(), audit=driver.audit)
+    return anonymize_file(source, output, None, job.seed, sidecar=job.sidecar, options=job.options, vault=vault,
+                          recipients=job.recipients, signer=driver.signer)
+
+
+def load_models() -> None:
+    """What every photo needs, loaded once when a cluster worker starts rather than on its first photo."""
+    from editor.services.anonymize_service import engine
+
+    engine()
+    default_pipeline().find_faces(np.zeros((64, 64, 3), np.uint8))
+
+
 # -- the batch -------------------------------------------------------------------------------------------------------
 def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: Optional[str], *, seed: int = 0,
                     sidecar: bool = False, jobs: int = 1, options: Optional[AnonymizeOptions] = None,
                     vault: Optional[VaultService] = None, on_file=None,
-                    ctx: Optional[JobContext] = None, recipients: Sequence[str] = ()) -> BatchReport:
+                    ctx: Optional[JobContext] = None, recipients: Sequence[str] = (), ray: Optional[str] = None,
+                    on_note=None) -> BatchReport:
     """Anonymize every photo under `inputs` into `outdir` (tree kept), sealing the originals for `key` (one
     symmetric key, or your key pair) and/or `recipients` (keyholders' public keys: no secret is needed).
 
     Resumable (see the module docstring). `on_file(report, done, total)` follows the progress; `ctx` reports it too
-    and stops the batch between photos when cancelled (the finished ones stay recorded).
+    and stops the batch between photos when cancelled (the finished ones stay recorded). With `ray` (a cluster
+    address, or "local") the photos run on Ray workers that hold no key (ray_executor.py); `jobs` then caps the
+    number of workers (default: one per CPU of the cluster) and `on_note(text)` hears about lost workers.
     """
     outdir = Path(outdir)
     vault = vault or VaultService()
+    if ray is not None:
+        from editor.services.ray_executor import import_ray
+
+        import_ray()                                   # missing: say how to install it before anything else
     targets = vault.seal_targets(key, recipients)     # a missing key stops the batch before any work
+    if ray is not None and targets.symmetric_key is not None:
+        raise VeilError(SYMMETRIC_ON_RAY)
     key_id = ",".join(sorted(k.key_id for k in targets.keys))
     key = key or ", ".join(recipients)
     public = () if targets.symmetric_key is not None else tuple(k.key_id for k in targets.keys)
@@ -160,6 +192,15 @@ def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: Optio
                      count=_count, other_settings="another key, seed or strength", made="anonymized",
                      same_settings=same_settings, output_for=sealable_output,
                      companions=lambda output: (sidecar_path(output),))
+    if ray is not None:
+        from editor.services.ray_executor import DriverServices, RayExecutor
+
+        executor = RayExecutor(ray, workers=jobs if jobs > 1 else None, on_note=on_note, warm=load_models,
+                               driver=DriverServices(vault.signer(), vault.audit))
+        return run_batch(inputs, outdir, kind, anonymize_for_driver,
+                         lambda source, output: AnonymizeJob(None, photo_seed(seed, output, outdir), sidecar,
+                                                             options, targets.recipients),
+                         on_file=on_file, ctx=ctx, verb="anonymize", executor=executor)
     return run_batch(inputs, outdir, kind, anonymize_one,
                      lambda source, output: AnonymizeJob(None if public else targets.keys[0].key_id,
                                                          photo_seed(seed, output, outdir), sidecar, options, public),

@@ -51,6 +51,9 @@ class PhotoReport:
 # The per-photo work: a plain, picklable function of (source, output, options) that never raises for a bad photo
 # (it returns an "error" report) and writes `output` atomically.
 PhotoWork = Callable[[Path, Path, Any], PhotoReport]
+# Runs (source, output, options) work items elsewhere (ray_executor.RayExecutor) and hands each photo's report to
+# the callback, once per photo, as the photo finishes.
+Executor = Callable[[PhotoWork, list, Callable[[PhotoReport], None]], None]
 
 
 @dataclass(frozen=True)
@@ -217,13 +220,14 @@ def _do_photo_args(args: tuple) -> PhotoReport:
 def run_batch(inputs: Sequence[str | Path], outdir: str | Path, kind: BatchKind, work: PhotoWork,
               options_for: Callable[[Path, Path], Any], *, jobs: int = 1, local_work: Optional[PhotoWork] = None,
               on_file: Optional[Callable[[PhotoReport, int, int], None]] = None, ctx: Optional[JobContext] = None,
-              verb: str = "process") -> BatchReport:
+              verb: str = "process", executor: Optional[Executor] = None) -> BatchReport:
     """Do every photo under `inputs` into `outdir` that an earlier run did not finish (see the module docstring).
 
     `work(source, output, options_for(source, output))` does one photo: in worker processes when jobs > 1 (so `work`
     and the options must pickle), else in this process with `local_work` when given (the same work bound to
-    resources that do not travel to a process, such as a keyring). `on_file(report, done, total)` follows the
-    progress; `ctx` reports it too and stops the batch between photos when cancelled (finished ones stay recorded).
+    resources that do not travel to a process, such as a keyring). An `executor` (a Ray cluster) runs the photos
+    instead and hands each report to `record`. `on_file(report, done, total)` follows the progress; `ctx` reports
+    it too and stops the batch between photos when cancelled (finished ones stay recorded).
     """
     outdir = Path(outdir)
     pairs = plan_batch(inputs, outdir, kind.output_for)
@@ -248,7 +252,10 @@ def run_batch(inputs: Sequence[str | Path], outdir: str | Path, kind: BatchKind,
     if ctx is not None:
         skipped = batch.skipped
         ctx.progress(0.0, f"{len(todo)} photos to {verb}" + (f", {skipped} already done" if skipped else ""))
-    if jobs <= 1 or len(work_items) <= 1:
+    if executor is not None:
+        executor(work, work_items, record)
+        remove_stale_temps(todo, kind.companions)      # left by workers lost mid-photo (their photo was redone)
+    elif jobs <= 1 or len(work_items) <= 1:
         for s, d, opts in work_items:
             record(do_photo(local_work or work, s, d, opts))
     else:

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Optional, Sequence
+
+import numpy as np
 
 from editor.core.atomic import atomic_write_bytes
 from editor.core.errors import VeilError
@@ -104,15 +107,33 @@ def unmask_file(source: Path, output: Path, job: UnmaskJob) -> UnmaskFileReport:
                             device=result.device, source_type=result.source_type)
 
 
+def load_models(engine: str) -> None:
+    """What every photo needs, loaded once when a cluster worker starts rather than on its first photo."""
+    from editor.inpaint.registry import get_engine
+    from editor.vision.pipeline import default_pipeline
+
+    default_pipeline().find_faces(np.zeros((64, 64, 3), np.uint8))
+    get_engine(engine)
+
+
 # -- the batch -------------------------------------------------------------------------------------------------------
 def unmask_paths(inputs: Sequence[str | Path], outdir: str | Path, *, engine: str = DEFAULT_UNMASK_ENGINE,
                  quality: Optional[int] = None, jobs: int = 1, on_file=None,
-                 ctx: Optional[JobContext] = None) -> BatchReport:
+                 ctx: Optional[JobContext] = None, ray: Optional[str] = None, on_note=None) -> BatchReport:
     """Remove the face masks of every photo under `inputs` into `outdir` (tree kept). Resumable (see the module
     docstring). `on_file(report, done, total)` follows the progress; `ctx` reports it too and stops the batch
-    between photos when cancelled (the finished ones stay recorded)."""
+    between photos when cancelled (the finished ones stay recorded). With `ray` (a cluster address, or "local") the
+    photos run on Ray workers (ray_executor.py); `jobs` then caps the number of workers (default: one per CPU of the
+    cluster) and `on_note(text)` hears about lost workers."""
     from editor.inpaint.registry import ENGINES
 
+    executor = None
+    if ray is not None:
+        from editor.services.ray_executor import RayExecutor, import_ray
+
+        import_ray()                                   # missing: say how to install it before anything else
+        executor = RayExecutor(ray, workers=jobs if jobs > 1 else None, on_note=on_note,
+                               warm=partial(load_models, engine))
     if engine not in ENGINES:
         raise VeilError(f"Unknown inpainting engine '{engine}'; choose one of: {', '.join(ENGINES)}.")
     if quality is not None and not 1 <= int(quality) <= 100:
@@ -121,4 +142,4 @@ def unmask_paths(inputs: Sequence[str | Path], outdir: str | Path, *, engine: st
                      other_settings="another engine or quality", made="unmasked", output_for=xmp_output)
     job = UnmaskJob(engine, quality)
     return run_batch(inputs, outdir, kind, unmask_file, lambda source, output: job, jobs=jobs, on_file=on_file,
-                     ctx=ctx, verb="unmask")
+                     ctx=ctx, verb="unmask", executor=executor)
