@@ -1,6 +1,6 @@
 """Mask removal with a reference photo against without, on the validation identities (people never trained on).
 
-    nice -n 10 .venv/bin/python bench/reference_unmask.py                  # 20 people x 2 photos, ~14 min
+    nice -n 10 .venv/bin/python bench/reference_unmask.py                  # 20 people x 2 photos, ~11 min
     nice -n 10 .venv/bin/python bench/reference_unmask.py --per-person 8   # 160 faces, about an hour
 
 Each case: a validation photo gets a synthetic mask (models/training/synth_masks.py, fixed seed); another photo of
