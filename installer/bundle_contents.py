@@ -28,6 +28,9 @@ EXCLUDES = [
     "torch", "torchvision", "onnx", "onnxscript", "scipy", "skimage", "matplotlib", "pandas", "tkinter",
     "IPython", "pytest", "_pytest", "hypothesis", "pytestqt", "importlinter", "grimp", "models.training",
     "tests", "PyInstaller",
+    # `--ray` (archives on a cluster) is for pip installs, where every node gets the same Veil and Ray; the bundle
+    # says how to get it instead of carrying Ray's own binaries.
+    "ray",
     # Qt modules Veil never imports (PySide6-Essentials ships them; the hook would pull their plugins).
     "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets", "PySide6.QtNetwork", "PySide6.QtSql",
     "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtDesigner", "PySide6.QtUiTools", "PySide6.QtXml",

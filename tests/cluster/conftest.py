@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cluster_helpers import ROOT
 from editor.core import image_io
 
-ROOT = Path(__file__).resolve().parents[2]
 RAY = Path(sys.executable).with_name("ray")
 OBJECT_STORE = str(80 * 1024 * 1024)     # Ray's minimum is about 75 MiB; only paths and reports travel
 
@@ -53,14 +53,6 @@ def cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
 
 
 @dataclass
@@ -151,15 +143,3 @@ def vault(secret_service, data_dir):
 @pytest.fixture(scope="session")
 def astronaut() -> np.ndarray:
     return image_io.load_image(ROOT / "tests" / "fixtures" / "astronaut.png").pixels
-
-
-def make_photos(folder: Path, astronaut: np.ndarray, faces: int = 3) -> Path:
-    """`faces` photos of the astronaut, each shifted so no two are alike (PNG and JPEG, one in a subfolder), and a
-    photo without a face (the flag and the suit beside her)."""
-    (folder / "day2").mkdir(parents=True)
-    for i in range(faces):
-        shifted = np.ascontiguousarray(np.roll(astronaut, 12 * i, axis=1))
-        name = folder / ("day2" if i % 2 else "") / f"p{i}.{'jpg' if i % 3 == 2 else 'png'}"
-        image_io.save_image(name, shifted)
-    image_io.save_image(folder / "flag.png", np.ascontiguousarray(astronaut[:, 330:]))
-    return folder

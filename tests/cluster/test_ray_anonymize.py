@@ -16,7 +16,7 @@ from editor.core import image_io
 from editor.core.errors import VeilError
 from editor.services.anonymize_batch import REPORT_NAME, SYMMETRIC_ON_RAY, anonymize_paths
 
-from conftest import ROOT, make_photos
+from cluster_helpers import ROOT, make_photos
 
 SEED = 5
 

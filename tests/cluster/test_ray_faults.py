@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import faulty_work
-from conftest import ROOT, alive, make_photos
+from cluster_helpers import ROOT, alive, make_photos
 from editor.core import image_io
 from editor.services.anonymize_batch import REPORT_NAME, anonymize_paths
 from editor.services.photo_batch import BatchKind, run_batch

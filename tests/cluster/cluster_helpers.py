@@ -1,0 +1,32 @@
+"""What the cluster tests share besides fixtures: the repository root, photos made from the public-domain astronaut
+portrait, and whether a process is still alive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from editor.core import image_io
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def make_photos(folder: Path, astronaut: np.ndarray, faces: int = 3) -> Path:
+    """`faces` photos of the astronaut, each shifted so no two are alike (PNG and JPEG, one in a subfolder), and a
+    photo without a face (the flag and the suit beside her)."""
+    (folder / "day2").mkdir(parents=True)
+    for i in range(faces):
+        shifted = np.ascontiguousarray(np.roll(astronaut, 12 * i, axis=1))
+        name = folder / ("day2" if i % 2 else "") / f"p{i}.{'jpg' if i % 3 == 2 else 'png'}"
+        image_io.save_image(name, shifted)
+    image_io.save_image(folder / "flag.png", np.ascontiguousarray(astronaut[:, 330:]))
+    return folder
