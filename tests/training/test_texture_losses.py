@@ -196,3 +196,16 @@ def test_worker_processes_prefetch_the_same_batches_as_inline(library, face):
         a, b = next(inline), next(prefetched)
         assert torch.equal(a.masked, b.masked) and torch.equal(a.hole, b.hole)
     assert a.face.shape[-1] == 256 and b.face.shape[-1] == 256
+
+
+def test_colour_term_sees_a_cast_but_not_detail():
+    from models.training.train_inpaint import low_frequency_l1
+
+    truth = torch.full((1, 3, 64, 64), 0.5)
+    hole = torch.zeros(1, 1, 64, 64)
+    hole[:, :, 16:48, 16:48] = 1.0
+    checker = ((torch.arange(64)[:, None] + torch.arange(64)[None]) % 2).float() * 0.2 - 0.1   # zero mean per block
+    detailed = truth + checker * hole
+    cast = truth + torch.tensor([-0.02, 0.03, -0.03]).view(1, 3, 1, 1) * hole
+    assert low_frequency_l1(detailed, truth, hole).item() == pytest.approx(0.0, abs=1e-6)
+    assert low_frequency_l1(cast, truth, hole).item() == pytest.approx(0.08 / 3, rel=1e-4)
