@@ -198,7 +198,15 @@ def main() -> None:
     ap.add_argument("--what", choices=["all", "segmenter", "inpainting"], default="all")
     ap.add_argument("--manifest", action="store_true", help="write the numbers into models/manifest.json")
     ap.add_argument("--real-photos", type=Path, help="folder of real photos of people wearing masks")
+    ap.add_argument("--from-report", type=Path,
+                    help="with --manifest: write the numbers of a saved report (--out of an earlier run), run nothing")
     args = ap.parse_args()
+    if args.from_report:
+        report = json.loads(args.from_report.read_text())
+        print_table(report)
+        if args.manifest:
+            write_manifest_metrics(report)
+        return
     cv2.setNumThreads(2)
     if args.real_photos:
         real_photo_overlays(args.real_photos, args.segmenter, Path("/tmp/veil_real_mask_overlays.png"))
