@@ -146,7 +146,8 @@ def anonymize_for_driver(source: Path, output: Path, job: AnonymizeJob, driver: 
 
 
 def load_models() -> None:
-    """What every photo needs, loaded once when a cluster worker starts rather than on its first photo."""
+    """Load the face detector and the anonymize engine when a cluster worker starts; what loads lazily loads with
+    the worker's first photo, once per worker either way."""
     from editor.services.anonymize_service import engine
 
     engine()

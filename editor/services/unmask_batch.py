@@ -108,7 +108,8 @@ def unmask_file(source: Path, output: Path, job: UnmaskJob) -> UnmaskFileReport:
 
 
 def load_models(engine: str) -> None:
-    """What every photo needs, loaded once when a cluster worker starts rather than on its first photo."""
+    """Load the face detector and the fill engine when a cluster worker starts; what loads lazily loads with the
+    worker's first photo, once per worker either way."""
     from editor.inpaint.registry import get_engine
     from editor.vision.pipeline import default_pipeline
 

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from editor.core import image_io
 from editor.services.unmask_batch import REPORT_NAME
 
 from cluster_helpers import ROOT
