@@ -30,7 +30,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -107,6 +107,10 @@ def run(args: argparse.Namespace) -> dict:
     recognizers = judges(engine.recognizers, args.held_out)
     pipeline = default_pipeline()
     options = AnonymizeOptions.for_strength(args.strength, max_tries=args.tries)
+    if args.style:
+        changes = json.loads(args.style)
+        options = replace(options, style=replace(options.style, **changes),
+                          retry_style=replace(options.retry_style, **changes))
     rows, missing, people, originals, anonymized = [], [], [], [], []
     files = validation_photos(args.data, args.split, args.faces, args.people)
     start = time.time()
@@ -269,6 +273,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                     help="validation (the reported numbers) or train: the training people, to compare engine "
                          "variants without looking at the validation people")
     ap.add_argument("--bank", type=Path, default=None, help="an identity bank file other than the shipped one")
+    ap.add_argument("--style", default="", help="JSON of SynthesisStyle fields to change (first try and retries), "
+                                               "to compare engine variants with --people train")
     ap.add_argument("--json", type=Path, default=None, help="write the summary and per-face rows here")
     ap.add_argument("--no-held-out", dest="held_out", action="store_false",
                     help="leave out the held-out judges (SFace, ArcFace MobileFaceNet) the engine never uses")

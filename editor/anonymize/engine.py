@@ -38,8 +38,8 @@ MIN_FACE = 40             # px, shorter side of the box: below it the identity e
 MAX_TRIES = 4             # a first identity and the bank's PLANNED_RETRIES
 
 # Strength. Standard keeps the geometry (pose, expression and landmarks: mean NME <= 0.05 on the benchmark).
-# Strong, for high-risk publication, lets the face shape change twice as much (mean NME <= 0.10) and replaces the
-# eyes too, so no part of the inner face keeps the original's pixels.
+# Strong, for high-risk publication, lets the face shape change twice as much (mean NME <= 0.10) and lays no
+# noise over the new face, so nothing of the inner face is measured from the original but its light and colour.
 STANDARD, STRONG = "standard", "strong"
 STRENGTHS = (STANDARD, STRONG)
 STRONG_BUDGET = 2 * BUDGET
@@ -57,9 +57,9 @@ class AnonymizeOptions:
     reshape_budget: float = BUDGET           # mean landmark move given to the new identity's shape
     limits: VerificationLimits = field(default_factory=VerificationLimits)
     style: SynthesisStyle = field(default_factory=SynthesisStyle)
-    # A face the first identity did not anonymize is hard to move away from: its retries give up the original's
-    # eyes and grain (the gaze then follows the new face's eyes) rather than let the face end up pixelated.
-    retry_style: SynthesisStyle = field(default_factory=lambda: SynthesisStyle(keep_eyes=False, grain_sigma=0.0))
+    # A face the first identity did not anonymize is hard to move away from: its retries lay no grain over the
+    # new face rather than let the face end up pixelated.
+    retry_style: SynthesisStyle = field(default_factory=lambda: SynthesisStyle(grain_sigma=0.0))
 
     @classmethod
     def for_strength(cls, strength: str = STANDARD, **kwargs) -> "AnonymizeOptions":
@@ -68,9 +68,9 @@ class AnonymizeOptions:
             return cls(**kwargs)
         if strength != STRONG:
             raise ValueError(f"strength must be one of {STRENGTHS}")
-        own_eyes = SynthesisStyle(keep_eyes=False, grain_sigma=0.0)
+        plain = SynthesisStyle(grain_sigma=0.0)
         limits = kwargs.pop("limits", VerificationLimits())
-        return cls(strength=STRONG, reshape_budget=STRONG_BUDGET, style=own_eyes, retry_style=own_eyes,
+        return cls(strength=STRONG, reshape_budget=STRONG_BUDGET, style=plain, retry_style=plain,
                    limits=replace(limits, max_nme=max(limits.max_nme, STRONG_MAX_NME)), **kwargs)
 
     def __post_init__(self) -> None:

@@ -4,24 +4,20 @@ Steps, on a crop around the face at a working resolution (the face at most WORK_
 0. reshape: move the original's brows, nose and eyes to the new identity's shape (`reshape.py`), warping the
    photo itself so the moved features and their surroundings stay continuous;
 1. warp the identity's texture from the bank's mean shape onto the face's mesh (68 landmarks + forehead), so every
-   landmark lands where the original's was (pose, expression, closed eyes follow from the geometry), and sharpen
-   it a little (the textures come from small photos);
-2. re-light: multiply by the ratio of the original's local skin colour to the new face's local colour (low-pass
-   over 0.3 eye distances). The original's side counts only its skin (`skin.py`): a fringe, brows or a shadowed
-   socket never darken the new face (they did: dark smudges around the eyes);
-3. colour: the Lab colour coarser than 0.08 eye distances is the original's (skin tone, blush, lip colour),
-   half of the new face's finer colour stays; then the original's fine lightness grain (pores, noise) is laid
-   over the skin, clipped so that no contour of the old face comes back: the new face is as sharp and as noisy
-   as the photo around it;
-4. keep the original's eye openings (iris, sclera: the gaze) and mouth opening (teeth, tongue), feathered;
-5. alpha-blend with an eroded, feathered face mask, outside the features only where the original is skin (hair
-   over the forehead stays), so the edge lies on skin and shows no seam.
+   landmark lands where the original's was (pose, expression, closed eyes follow from the geometry), move its
+   irises to where the original's irises were (`gaze.py`: the gaze stays, the eyes are the new face's), and
+   sharpen it a little (the textures come from small photos);
+2. re-light: multiply by the ratio of the original's skin colour to the new face's, both low-passed over the
+   whole face (one inter-ocular distance): the light's direction and colour carry over, the old face's finer
+   shading (nose, cheekbones, eye sockets) does not. The original's side counts only its skin (`skin.py`);
+3. colour: the Lab colour coarser than 0.3 eye distances is the original's (skin tone, colour cast), half of the
+   new face's finer colour stays; then noise as strong as the original's fine grain is laid over the skin, so the
+   new face is as noisy as the photo around it without the old face's pores;
+4. keep the original's mouth opening (teeth, tongue), feathered;
+5. alpha-blend with a feathered mask that reaches a little past the face outline, keeping the original only where
+   hair or a hand covers the forehead (a fringe stays).
 Only the change is brought back to full resolution (upsampled difference), so pixels outside the mask are
 untouched and the photo's own finer grain stays.
-
-Measured on CelebA validation faces (bench/anonymize_bench.py): the grain costs about 0.01 of mean identity
-distance and the colour transfer nothing; keeping the original's lips let dlib match more faces to their
-originals, so the lips are the new face's (in the original's colour).
 """
 
 from __future__ import annotations
@@ -33,32 +29,45 @@ import numpy as np
 
 from editor.core.geometry import Rect
 
+from .gaze import moved_irises, original_gaze
 from .mesh import (INNER_MOUTH, JAW, LEFT_EYE, RIGHT_EYE, face_outline, fill_polygon, liquify, mesh_points,
                    ring_points, smooth_warp)
 from .skin import skin_probability, to_lab
 
 WORK_SIDE = 256           # longest side of the face outline in the working crop
 WIDE_BLUR_SIGMA = 3.0     # a blur wider than twice this runs shrunk (see _blur)
+EDGE_LIGHT_SIGMA = 0.1   # light and colour scale along the blend's edge
+EDGE_LIGHT_BAND = 0.3     # width of that edge band (inter-ocular distances)
 THIN_SUPPORT = 0.05       # skin weight below which the face's overall skin colour replaces the local one
-GRAIN_CLIP = 2.5          # the original's grain is soft-clipped at this many robust deviations (edges are not grain)
 
 
 @dataclass(frozen=True)
 class SynthesisStyle:
-    """How strongly the new face follows the original (shares of the inter-ocular distance)."""
+    """How strongly the new face follows the original (shares of the inter-ocular distance).
 
-    light_sigma: float = 0.3      # low-pass of the re-lighting ratio: larger keeps more of the identity's shading
-    grain_sigma: float = 0.03     # the original's grain finer than this is laid over the new face (0: none)
+    Measured with recognizers the engine never uses (bench/anonymize_bench.py --people train --style): what still
+    identified a face after its features were replaced was what the old face left around them: its shading at
+    the scale of the nose and cheekbones, the skin and shadows along the jaw and cheeks that the blend kept, and
+    the eyes. So the light is taken over only at the scale of the whole face, the new face reaches past the
+    outline, and only hair over the forehead (a fringe) is kept.
+    """
+
+    light_sigma: float = 1.0      # low-pass of the re-lighting ratio: the original's light at the scale of the
+                                  # whole face; finer shading (the old nose and cheekbones) is the new face's
+    grain_sigma: float = 0.03     # noise finer than this, as strong as the original's grain, is laid over the new
+                                  # face (0: none)
     sharpen: float = 0.5          # unsharp-mask amount for the new face (its texture is coarser than most photos)
-    colour_sigma: float = 0.08    # the colour (Lab a, b) coarser than this comes from the original: skin tone,
-                                  # blush, lip colour; finer colour detail of the new face is kept at...
+    colour_sigma: float = 0.3     # the colour (Lab a, b) coarser than this comes from the original: skin tone and
+                                  # colour cast; finer colour detail of the new face is kept at...
     colour_detail: float = 0.5    # ...this share (its own blotches of make-up or compression would show)
-    edge_inset: float = 0.06      # the blend mask's edge lies this far inside the face outline
+    edge_inset: float = 0.0       # the blend mask's edge lies this far inside the face outline (negative: outside)
     edge_feather: float = 0.10    # softness of that edge
-    keep_eyes: bool = True        # keep the original eye openings (gaze, iris colour, closed-eye lashes)
-    eye_core: float = 0.7         # share of each eye opening kept (about its centre): the rest, lids and lashes,
-                                  # comes from the new identity
+    keep_eyes: bool = False       # keep the original eye openings (iris, lashes) instead of the new face's
+    eye_core: float = 0.7         # share of each kept eye opening (about its centre)
+    follow_gaze: bool = True      # with the new face's own eyes: move its irises to where the original's were
     keep_mouth: bool = True       # keep the original mouth opening (teeth, tongue)
+    keep_fringe_only: bool = True  # outside the features, keep the original's non-skin (hair, a hand) only above
+                                  # the brows; False keeps every non-skin pixel there (a beard, a jaw shadow)
 
 
 @dataclass(frozen=True)
@@ -117,14 +126,18 @@ def _original_colour(new: np.ndarray, work: np.ndarray, sigma: float, detail: fl
     return cv2.cvtColor(lab_new, cv2.COLOR_LAB2RGB) * 255.0
 
 
-def _grain(work: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
-    """The original's fine grain (pores, noise, film grain) where it is skin, with strong edges clipped off, so
-    the new face is as sharp as the photo around it without carrying over the old face's contours."""
-    fine = (work - _blur(work, sigma)).mean(axis=2)     # lightness only: clipped colour grain shows as specks
+def _grain(work: np.ndarray, weight: np.ndarray, sigma: float, seed: int) -> np.ndarray:
+    """Noise as strong as the original's fine grain on its skin (pores, sensor noise, film grain), but not the
+    original's grain itself: its pores and fine wrinkles identify the person (held-out recognizers matched more
+    faces with them kept), its level only says how sharp and noisy the photo is."""
+    fine = (work - _blur(work, sigma)).mean(axis=2)
     inside = weight > 0.5
     spread = float(np.median(np.abs(fine[inside]))) * 1.4826 if inside.any() else 0.0
-    limit = max(GRAIN_CLIP * spread, 0.5)
-    return (limit * np.tanh(fine / limit) * weight)[..., None]
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_normal(work.shape[:2]).astype(np.float32)
+    noise = noise - _blur(noise, sigma)
+    scale = spread / max(float(noise.std()), 1e-6)
+    return (scale * noise * weight)[..., None]
 
 
 def _kept_openings(shape: tuple[int, int], pts: np.ndarray, iod: float, style: SynthesisStyle) -> np.ndarray:
@@ -150,13 +163,21 @@ def _blend_mask(shape: tuple[int, int], pts: np.ndarray, iod: float, style: Synt
     lower_forehead = pts[68:78]
     core = fill_polygon(shape, cv2.convexHull(np.concatenate([pts[JAW], lower_forehead]).astype(np.float32))
                         .reshape(-1, 2))
-    inset = max(1, int(round(style.edge_inset * iod)))
-    core = cv2.erode(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * inset + 1, 2 * inset + 1)))
-    # Fades to exactly 0 at the outline (the blurred core alone still reached ~0.1 there: a faint seam).
-    inside = cv2.distanceTransform((fill_polygon(shape, face_outline(pts)) > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    inset = int(round(style.edge_inset * iod))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(inset) + 1, 2 * abs(inset) + 1))
+    core = cv2.erode(core, disc) if inset > 0 else cv2.dilate(core, disc)
+    # Fades to exactly 0 at the outline, or as far beyond it as the edge reaches (the blurred core alone still
+    # reached ~0.1 there: a faint seam).
+    outline = (fill_polygon(shape, face_outline(pts)) > 0.5).astype(np.uint8)
+    if inset < 0:
+        outline = cv2.dilate(outline, disc)
+    inside = cv2.distanceTransform(outline, cv2.DIST_L2, 3)
     outer = np.clip(inside / max(1.0, 0.5 * style.edge_feather * iod), 0.0, 1.0)
     features = fill_polygon(shape, cv2.convexHull(pts[FEATURES].astype(np.float32)).reshape(-1, 2))
     features = _blur(features, max(0.8, 0.08 * iod))
+    if style.keep_fringe_only:
+        below = fill_polygon(shape, cv2.convexHull(pts[:27].astype(np.float32)).reshape(-1, 2))
+        features = np.maximum(features, _blur(below, max(0.8, 0.05 * iod)))
     visible = features + (1.0 - features) * _blur(skin, max(0.6, 0.03 * iod))
     return _blur(core, max(0.8, style.edge_feather * iod)) * outer * visible
 
@@ -177,6 +198,7 @@ def synthesize_face(image: np.ndarray, landmarks68: np.ndarray, texture: np.ndar
     original = work.astype(np.float32)
     sx, sy = work_size[0] / rect.width, work_size[1] / rect.height
     pts = (points - (rect.x0, rect.y0)) * (sx, sy)
+    gaze = original_gaze(original, pts[:68]) if (style.follow_gaze and not style.keep_eyes) else None
     if target68 is not None:
         moved = pts.copy()
         moved[:68] = (np.asarray(target68, np.float64) - (rect.x0, rect.y0)) * (sx, sy)
@@ -187,6 +209,8 @@ def synthesize_face(image: np.ndarray, landmarks68: np.ndarray, texture: np.ndar
     shape = work.shape[:2]
 
     new = smooth_warp(texture, bank_points, pts, shape)
+    if gaze is not None:
+        new = moved_irises(new, [pts[RIGHT_EYE], pts[LEFT_EYE]], gaze)
     coverage = fill_polygon(shape, face_outline(pts))
     iod = float(np.linalg.norm(pts[RIGHT_EYE].mean(axis=0) - pts[LEFT_EYE].mean(axis=0)))
     keep = _kept_openings(shape, pts, iod, style)
@@ -196,13 +220,22 @@ def synthesize_face(image: np.ndarray, landmarks68: np.ndarray, texture: np.ndar
     # Only the original's skin sets the lighting (its openings, brows, hair and shadows would bleed into it); the
     # new face's low-pass takes all of it, so its own shading at that scale is evened out to the original's.
     free = coverage * (1.0 - keep)
-    new = relit(new, work, free * skin, max(1.0, style.light_sigma * iod), free)
-    new = _original_colour(new, work, max(0.6, style.colour_sigma * iod), style.colour_detail)
+    coarse = relit(new, work, free * skin, max(1.0, style.light_sigma * iod), free)
+    # Near the edge the new face must meet the photo's tone exactly (a coarse match left a step there): the light
+    # follows the original at the fine scale along the edge and only at the coarse one inside.
+    fine = relit(new, work, free * skin, max(1.0, EDGE_LIGHT_SIGMA * iod), free)
+    depth = cv2.distanceTransform((coverage > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    inner = np.clip(depth / max(1.0, EDGE_LIGHT_BAND * iod), 0.0, 1.0)[..., None]
+    new = inner * coarse + (1.0 - inner) * fine
+    colour = inner * _original_colour(new, work, max(0.6, style.colour_sigma * iod), style.colour_detail)
+    new = colour + (1.0 - inner) * _original_colour(new, work, max(0.6, EDGE_LIGHT_SIGMA * iod), style.colour_detail)
     if style.grain_sigma > 0:
-        new = new + _grain(work, free * skin, max(0.6, style.grain_sigma * iod))
+        seed = int(np.abs(points[:68]).sum() * 16) % (2 ** 32)     # the same face always gets the same grain
+        new = new + _grain(work, free * skin, max(0.6, style.grain_sigma * iod), seed)
     keep = keep[..., None]
     new = keep * work + (1.0 - keep) * new
-    alpha = (_blend_mask(shape, pts, iod, style, skin) * coverage)[..., None]
+    alpha = _blend_mask(shape, pts, iod, style, skin)
+    alpha = (alpha * coverage if style.edge_inset >= 0 else alpha)[..., None]
     delta = alpha * new + (1.0 - alpha) * work - original
     changed = np.abs(delta).max(axis=2) > 0
     if scale < 1.0:
