@@ -139,7 +139,7 @@ class BatchAnonymizeDialog(VaultJobDialog):
     # -- run -----------------------------------------------------------------------------------------------------------
     def run(self) -> None:
         outdir = Path(self.output_edit.text().strip()).expanduser()
-        inputs, key = self.input_paths(), self.keys.key_id
+        inputs, key, extra = self.input_paths(), self.keys.key_id, tuple(self.keys.extra_ids)
         if not inputs or key is None or not self.output_edit.text().strip() or self.busy:
             return
         seed, jobs, sidecar = self.seed_spin.value(), self.jobs_spin.value(), self.sidecar_check.isChecked()
@@ -157,7 +157,7 @@ class BatchAnonymizeDialog(VaultJobDialog):
 
         self.run_job("Anonymizing photos",
                      lambda ctx: anonymize_paths(inputs, outdir, key, seed=seed, sidecar=sidecar, jobs=jobs,
-                                                 options=options, vault=service, ctx=ctx),
+                                                 options=options, vault=service, ctx=ctx, recipients=extra),
                      done)
 
     def stop(self) -> None:
