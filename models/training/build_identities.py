@@ -40,6 +40,8 @@ from editor.anonymize.reshape import reshaped_landmarks, similarity
 from editor.anonymize.synthesis import relit, synthesize_face
 from editor.core.image_io import load_image
 from editor.vision.pipeline import default_pipeline
+from models.training.identity_bank.frame import delaunay, mean_mesh as shared_mean_mesh
+from models.training.identity_bank.sources import is_frontal_neutral
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -85,41 +87,9 @@ def analyse(data: Path, identities: list[str], cache: Path | None) -> dict:
     return found
 
 
-def is_frontal_neutral(lm: np.ndarray) -> bool:
-    """Nose centred between the jaw ends, both eyes open, mouth closed: a clean texture source."""
-    yaw = (lm[30, 0] - lm[0, 0]) / max(lm[16, 0] - lm[0, 0], 1e-6)
-    def openness(a, b, c, d, e, f):
-        return (np.linalg.norm(lm[b] - lm[f]) + np.linalg.norm(lm[c] - lm[e])) / (2 * np.linalg.norm(lm[a] - lm[d]))
-    eyes = min(openness(36, 37, 38, 39, 40, 41), openness(42, 43, 44, 45, 46, 47))
-    mouth = np.linalg.norm(lm[62] - lm[66]) / max(np.linalg.norm(lm[60] - lm[64]), 1e-6)
-    return abs(yaw - 0.5) < 0.06 and eyes > 0.22 and mouth < 0.1
-
-
-# -- the frame ------------------------------------------------------------------------------------------------------
 def mean_mesh(meshes: np.ndarray) -> np.ndarray:
     """Generalised Procrustes mean of the meshes, scaled to fit the frame."""
-    ref = meshes[0]
-    for _ in range(4):
-        aligned = np.array([m @ similarity(m, ref)[:, :2].T + similarity(m, ref)[:, 2] for m in meshes])
-        ref = aligned.mean(axis=0)
-    lo, hi = ref.min(axis=0), ref.max(axis=0)
-    scale = FRAME * (1 - 2 * FRAME_MARGIN) / float((hi - lo).max())
-    return (ref - (lo + hi) / 2) * scale + FRAME / 2
-
-
-def delaunay(points: np.ndarray) -> np.ndarray:
-    """Delaunay triangles (as point indices) with OpenCV's Subdiv2D."""
-    lo, hi = points.min(axis=0) - 10, points.max(axis=0) + 10
-    sub = cv2.Subdiv2D((int(lo[0]), int(lo[1]), int(hi[0] - lo[0]) + 1, int(hi[1] - lo[1]) + 1))
-    for p in points:
-        sub.insert((float(p[0]), float(p[1])))
-    tris = []
-    for t in sub.getTriangleList().reshape(-1, 3, 2):
-        idx = [int(np.argmin(np.linalg.norm(points - v, axis=1))) for v in t]
-        if len(set(idx)) == 3 and np.allclose(points[idx], t, atol=1e-3):
-            tris.append(sorted(idx))
-    return np.array(sorted(set(map(tuple, tris))), np.int32)
-
+    return shared_mean_mesh(meshes, FRAME, FRAME_MARGIN)
 
 def part_weights(points: np.ndarray) -> np.ndarray:
     """Soft masks (4 x FRAME x FRAME, summing to 1) of the eyes+brows, nose, mouth+chin and skin regions."""
