@@ -44,6 +44,7 @@ STANDARD, STRONG = "standard", "strong"
 STRENGTHS = (STANDARD, STRONG)
 STRONG_BUDGET = 2 * BUDGET
 STRONG_MAX_NME = 0.16      # per face; the benchmark's mean target for Strong is 0.10
+NO_GRAIN = SynthesisStyle(grain_sigma=0.0)    # Strong's style, and every strength's retries
 
 ANONYMIZED, FALLBACK, FAILED = "anonymized", "fallback", "failed"
 
@@ -59,7 +60,7 @@ class AnonymizeOptions:
     style: SynthesisStyle = field(default_factory=SynthesisStyle)
     # A face the first identity did not anonymize is hard to move away from: its retries lay no grain over the
     # new face rather than let the face end up pixelated.
-    retry_style: SynthesisStyle = field(default_factory=lambda: SynthesisStyle(grain_sigma=0.0))
+    retry_style: SynthesisStyle = NO_GRAIN
 
     @classmethod
     def for_strength(cls, strength: str = STANDARD, **kwargs) -> "AnonymizeOptions":
@@ -68,9 +69,8 @@ class AnonymizeOptions:
             return cls(**kwargs)
         if strength != STRONG:
             raise ValueError(f"strength must be one of {STRENGTHS}")
-        plain = SynthesisStyle(grain_sigma=0.0)
         limits = kwargs.pop("limits", VerificationLimits())
-        return cls(strength=STRONG, reshape_budget=STRONG_BUDGET, style=plain, retry_style=plain,
+        return cls(strength=STRONG, reshape_budget=STRONG_BUDGET, style=NO_GRAIN, retry_style=NO_GRAIN,
                    limits=replace(limits, max_nme=max(limits.max_nme, STRONG_MAX_NME)), **kwargs)
 
     def __post_init__(self) -> None:

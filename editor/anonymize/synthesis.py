@@ -118,12 +118,18 @@ def relit(new: np.ndarray, original: np.ndarray, support: np.ndarray, sigma: flo
     return new * np.clip((low_orig + 2.0) / (low_new + 2.0), 0.25, 4.0)
 
 
-def _original_colour(new: np.ndarray, work: np.ndarray, sigma: float, detail: float) -> np.ndarray:
-    """`new` with its lightness, and the colour of `work` (plus `detail` of the new face's fine colour)."""
+def _original_colour(new: np.ndarray, work: np.ndarray, sigmas: tuple[float, ...], detail: float
+                     ) -> list[np.ndarray]:
+    """`new` with its lightness, and the colour of `work` coarser than each of `sigmas` (plus `detail` of the new
+    face's finer colour): one result per sigma, from one conversion of each image to Lab."""
     lab_new, lab_orig = to_lab(new), to_lab(work)
     ab_new = lab_new[..., 1:]
-    lab_new[..., 1:] = _blur(lab_orig[..., 1:], sigma) + detail * (ab_new - _blur(ab_new, sigma))
-    return cv2.cvtColor(lab_new, cv2.COLOR_LAB2RGB) * 255.0
+    out = []
+    for sigma in sigmas:
+        lab = lab_new.copy()
+        lab[..., 1:] = _blur(lab_orig[..., 1:], sigma) + detail * (ab_new - _blur(ab_new, sigma))
+        out.append(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB) * 255.0)
+    return out
 
 
 def _grain(work: np.ndarray, weight: np.ndarray, sigma: float, seed: int) -> np.ndarray:
@@ -157,9 +163,10 @@ FEATURES = slice(17, 68)   # brows, nose, eyes, mouth: always replaced, whatever
 
 
 def _blend_mask(shape: tuple[int, int], pts: np.ndarray, iod: float, style: SynthesisStyle,
-                skin: np.ndarray) -> np.ndarray:
-    """1 on the inner face, falling to 0 before the outline (jaw, and the upper forehead fades out); outside the
-    features only where the original is skin, so a fringe, a beard or a hand over the cheek stays as it was."""
+                skin: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+    """1 on the inner face, falling to 0 at the outline (`coverage`, the face outline filled) or as far beyond it as
+    the edge reaches (jaw, and the upper forehead fades out); outside the features only where the original is skin
+    (with `keep_fringe_only`, only above the brows), so a fringe or a hand over the forehead stays as it was."""
     lower_forehead = pts[68:78]
     core = fill_polygon(shape, cv2.convexHull(np.concatenate([pts[JAW], lower_forehead]).astype(np.float32))
                         .reshape(-1, 2))
@@ -168,7 +175,7 @@ def _blend_mask(shape: tuple[int, int], pts: np.ndarray, iod: float, style: Synt
     core = cv2.erode(core, disc) if inset > 0 else cv2.dilate(core, disc)
     # Fades to exactly 0 at the outline, or as far beyond it as the edge reaches (the blurred core alone still
     # reached ~0.1 there: a faint seam).
-    outline = (fill_polygon(shape, face_outline(pts)) > 0.5).astype(np.uint8)
+    outline = (coverage > 0.5).astype(np.uint8)
     if inset < 0:
         outline = cv2.dilate(outline, disc)
     inside = cv2.distanceTransform(outline, cv2.DIST_L2, 3)
@@ -179,7 +186,9 @@ def _blend_mask(shape: tuple[int, int], pts: np.ndarray, iod: float, style: Synt
         below = fill_polygon(shape, cv2.convexHull(pts[:27].astype(np.float32)).reshape(-1, 2))
         features = np.maximum(features, _blur(below, max(0.8, 0.05 * iod)))
     visible = features + (1.0 - features) * _blur(skin, max(0.6, 0.03 * iod))
-    return _blur(core, max(0.8, style.edge_feather * iod)) * outer * visible
+    alpha = _blur(core, max(0.8, style.edge_feather * iod)) * outer * visible
+    # Inside the outline its anti-aliased fill makes the last pixel's share exact.
+    return alpha * coverage if style.edge_inset >= 0 else alpha
 
 
 def synthesize_face(image: np.ndarray, landmarks68: np.ndarray, texture: np.ndarray, bank_points: np.ndarray,
@@ -227,15 +236,15 @@ def synthesize_face(image: np.ndarray, landmarks68: np.ndarray, texture: np.ndar
     depth = cv2.distanceTransform((coverage > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
     inner = np.clip(depth / max(1.0, EDGE_LIGHT_BAND * iod), 0.0, 1.0)[..., None]
     new = inner * coarse + (1.0 - inner) * fine
-    colour = inner * _original_colour(new, work, max(0.6, style.colour_sigma * iod), style.colour_detail)
-    new = colour + (1.0 - inner) * _original_colour(new, work, max(0.6, EDGE_LIGHT_SIGMA * iod), style.colour_detail)
+    inside_colour, edge_colour = _original_colour(
+        new, work, (max(0.6, style.colour_sigma * iod), max(0.6, EDGE_LIGHT_SIGMA * iod)), style.colour_detail)
+    new = inner * inside_colour + (1.0 - inner) * edge_colour
     if style.grain_sigma > 0:
         seed = int(np.abs(points[:68]).sum() * 16) % (2 ** 32)     # the same face always gets the same grain
         new = new + _grain(work, free * skin, max(0.6, style.grain_sigma * iod), seed)
     keep = keep[..., None]
     new = keep * work + (1.0 - keep) * new
-    alpha = _blend_mask(shape, pts, iod, style, skin)
-    alpha = (alpha * coverage if style.edge_inset >= 0 else alpha)[..., None]
+    alpha = _blend_mask(shape, pts, iod, style, skin, coverage)[..., None]
     delta = alpha * new + (1.0 - alpha) * work - original
     changed = np.abs(delta).max(axis=2) > 0
     if scale < 1.0:

@@ -40,7 +40,9 @@ from editor.anonymize.reshape import reshaped_landmarks, similarity
 from editor.anonymize.synthesis import relit, synthesize_face
 from editor.core.image_io import load_image
 from editor.vision.pipeline import default_pipeline
+from models.training.identity_bank.candidates import appearance_groups as two_groups
 from models.training.identity_bank.frame import delaunay, mean_mesh as shared_mean_mesh
+from models.training.identity_bank.select import group_blocks, pick_diverse
 from models.training.identity_bank.sources import is_frontal_neutral
 
 REPO = Path(__file__).resolve().parents[2]
@@ -87,6 +89,7 @@ def analyse(data: Path, identities: list[str], cache: Path | None) -> dict:
     return found
 
 
+# -- the frame ------------------------------------------------------------------------------------------------------
 def mean_mesh(meshes: np.ndarray) -> np.ndarray:
     """Generalised Procrustes mean of the meshes, scaled to fit the frame."""
     return shared_mean_mesh(meshes, FRAME, FRAME_MARGIN)
@@ -172,18 +175,11 @@ class Sources:
 
 
 def appearance_groups(faces: dict, people: list[str]) -> tuple[np.ndarray, dict[str, int]]:
-    """Two clusters of people in the recognizer's space (2-means on their mean descriptors).
-
-    On CelebA they split by apparent gender; identities are only given to faces of their own group, so a new
-    face keeps the broad look of the old one.
-    """
+    """Two clusters of people in the recognizer's space (identity_bank.candidates.appearance_groups on each
+    person's mean descriptor)."""
     person = np.array([p.split("/")[0] for p in faces["paths"]])
-    means = np.array([faces["emb"][person == p].mean(axis=0) for p in people])
-    centres = means[[0, int(np.argmax(np.linalg.norm(means - means[0], axis=1)))]]
-    for _ in range(100):
-        label = np.argmin(((means[:, None] - centres[None]) ** 2).sum(-1), axis=1)
-        centres = np.array([means[label == k].mean(axis=0) for k in range(2)])
-    return centres.astype(np.float32), {p: int(k) for p, k in zip(people, label)}
+    centres, label = two_groups(np.array([faces["emb"][person == p].mean(axis=0) for p in people]))
+    return centres, {p: int(k) for p, k in zip(people, label)}
 
 
 # -- candidates -----------------------------------------------------------------------------------------------------
@@ -249,19 +245,6 @@ def host_apart_share(host_embs: np.ndarray) -> np.ndarray:
     return (np.linalg.norm(host_embs[:, None] - host_embs[None], axis=3) >= SAME_PERSON).mean(axis=2)
 
 
-def group_blocks(blocks: list[np.ndarray]) -> np.ndarray:
-    """The bank's N x N `apart` from each group's block (groups consecutive in the file); identities of two
-    groups never meet on one face, so they count as always apart."""
-    n = sum(len(b) for b in blocks)
-    out = np.ones((n, n), np.float32)
-    at = 0
-    for b in blocks:
-        out[at: at + len(b), at: at + len(b)] = b
-        at += len(b)
-    np.fill_diagonal(out, 0.0)
-    return out
-
-
 def far_tour(pair: np.ndarray, mean_first: bool = False) -> list[int]:
     """A cyclic order whose neighbours are far apart: greedy farthest-next from every start, then 2-opt moves
     that raise the closest neighbour pair (with `mean_first`, the mean over the neighbours, then the closest);
@@ -293,17 +276,6 @@ def far_tour(pair: np.ndarray, mean_first: bool = False) -> list[int]:
         if best is None or score(order) > score(best):
             best = order
     return best
-
-
-def pick_diverse(pair: np.ndarray, count: int) -> list[int]:
-    """Greedy max-min selection: each new pick is the candidate farthest from all picked so far."""
-    n = len(pair)
-    chosen = [int(np.argmax(pair.sum(axis=1)))]
-    while len(chosen) < min(count, n):
-        d = pair[:, chosen].min(axis=1)
-        d[chosen] = -1
-        chosen.append(int(np.argmax(d)))
-    return chosen
 
 
 # -- output ---------------------------------------------------------------------------------------------------------

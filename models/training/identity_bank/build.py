@@ -18,7 +18,7 @@ from models.training.vector_cache import VectorCache
 from .calibrate import build_calibration
 from .candidates import MIX, appearance_groups, build_candidates
 from .frame import Frame
-from .select import far_tour, host_apart, host_faces, pair_distances, pick_diverse
+from .select import far_tour, group_blocks, host_apart, host_faces, pair_distances, pick_diverse
 from .sources import build_sources
 from .stages import Stages
 
@@ -128,14 +128,7 @@ def main(argv: list[str] | None = None) -> int:
             tour = far_tour(apart + 0.01 * pair[np.ix_(idx, idx)])
             order += [int(picked[t]) for t in tour]
             blocks.append(apart[np.ix_(tour, tour)])
-        n = len(order)
-        apart_all = np.ones((n, n), np.float32)
-        at = 0
-        for b in blocks:
-            apart_all[at: at + len(b), at: at + len(b)] = b
-            at += len(b)
-        np.fill_diagonal(apart_all, 0.0)
-        np.savez_compressed(o, order=np.array(order), apart=apart_all)
+        np.savez_compressed(o, order=np.array(order), apart=group_blocks(blocks))
 
     sel = load_faces(stages.run("select", {k: s[k] for k in ("per_group", "hosts", "seed")}, ["candidates"], select))
     write_bank(args.out, cands, sel, frame, centres, recognizers, s, cal)

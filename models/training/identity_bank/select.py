@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 
-from editor.anonymize.mesh import mesh_points
 from editor.anonymize.reshape import reshaped_landmarks
 from editor.anonymize.synthesis import SynthesisStyle, synthesize_face
 from editor.core.image_io import load_image
@@ -31,6 +30,19 @@ def pick_diverse(pair: np.ndarray, count: int) -> list[int]:
         d[chosen] = -1
         chosen.append(int(np.argmax(d)))
     return chosen
+
+
+def group_blocks(blocks: list[np.ndarray]) -> np.ndarray:
+    """The bank's N x N `apart` from each group's block (groups consecutive in the file); identities of two
+    groups never meet on one face, so they count as always apart."""
+    n = sum(len(b) for b in blocks)
+    out = np.ones((n, n), np.float32)
+    at = 0
+    for b in blocks:
+        out[at: at + len(b), at: at + len(b)] = b
+        at += len(b)
+    np.fill_diagonal(out, 0.0)
+    return out
 
 
 def far_tour(score: np.ndarray) -> list[int]:
@@ -97,4 +109,3 @@ def host_faces(data: Path, names: list[str], landmarks: dict[str, np.ndarray], p
     return out
 
 
-__all__ = ["pair_distances", "pick_diverse", "far_tour", "host_apart", "host_faces", "mesh_points"]
