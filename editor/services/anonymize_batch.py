@@ -3,6 +3,7 @@
 Promises to privacy staff:
 - Every output goes through the privacy metadata profile, face or no face, and the report lists the photos in
   which no face was found (a person must look at them: a missed face is not anonymized).
+- A BMP cannot carry recovery data, so a BMP's output is a PNG.
 - The walk, the report (OUTDIR/veil-anonymize-report.json), the resume and the worker processes are the shared
   batch machinery of `photo_batch`: no input is ever written or read back as an output; a later run with the same
   key, seed and strength skips the photos whose source and output are still exactly what was recorded; the summary
@@ -25,16 +26,13 @@ from editor.core.errors import VeilError
 from editor.core.metadata_profiles import privacy_metadata
 from editor.core.progress import JobContext
 from editor.services.anonymize_service import anonymize_faces, export_anonymized
-from editor.services.photo_batch import (REPORT_VERSION, BatchKind, BatchReport, PhotoReport,  # noqa: F401
-                                         check_output_folder, run_batch)
-from editor.services.photo_batch import plan_batch as plan_photos
+from editor.services.photo_batch import BatchKind, BatchReport, PhotoReport, metadata_output, run_batch
 from editor.services.ray_worker import DriverLink, NoKeys
 from editor.services.vault_service import VaultService
 from editor.vault.embed import sidecar_path
 from editor.vision.pipeline import default_pipeline
 
 REPORT_NAME = "veil-anonymize-report.json"
-SEALABLE = {"JPEG", "PNG", "WEBP", "TIFF"}
 FINISHED = ("anonymized", "flagged", "no-face")
 REVIEW = ("flagged", "no-face", "error")
 SYMMETRIC_ON_RAY = ("--ray seals only for keyholders' public keys: with a symmetric key every Ray worker would hold "
@@ -65,18 +63,6 @@ def _count(entries: Sequence[dict]) -> dict:
 
 
 # -- planning --------------------------------------------------------------------------------------------------------
-def sealable_output(path: Path) -> Path:
-    """A BMP cannot carry recovery data, so its output is a PNG."""
-    from editor.core import image_io
-
-    return path.with_suffix(".png") if image_io.format_for_path(path) not in SEALABLE else path
-
-
-def plan_batch(inputs: Sequence[str | Path], outdir: str | Path) -> list[tuple[Path, Path]]:
-    """(source, output) for every photo: files go to OUTDIR/name, folders to OUTDIR/folder/... (tree kept)."""
-    return plan_photos(inputs, outdir, sealable_output)
-
-
 def photo_seed(seed: int, output: Path, outdir: Path) -> int:
     """Each photo's own seed, from the batch seed and where it goes: the same run is reproducible and resumable,
     while two photos with faces in the same place do not get the same new faces."""
@@ -191,7 +177,7 @@ def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: Optio
     kind = BatchKind(REPORT_NAME, FINISHED, REVIEW,
                      settings={"key": key, "key_id": key_id, "seed": seed, "strength": strength},
                      count=_count, other_settings="another key, seed or strength", made="anonymized",
-                     same_settings=same_settings, output_for=sealable_output,
+                     same_settings=same_settings, output_for=metadata_output,
                      companions=lambda output: (sidecar_path(output),))
     if ray is not None:
         from editor.services.ray_executor import DriverServices, RayExecutor

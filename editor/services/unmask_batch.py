@@ -26,14 +26,13 @@ from editor.core.atomic import atomic_write_bytes
 from editor.core.errors import VeilError
 from editor.core.metadata_profiles import with_digital_source_type
 from editor.core.progress import JobContext
-from editor.services.photo_batch import BatchKind, BatchReport, PhotoReport, run_batch
+from editor.services.photo_batch import BatchKind, BatchReport, PhotoReport, metadata_output, run_batch
 from editor.services.unmask_service import DEFAULT_UNMASK_ENGINE, NoFaceError, NoFaceMaskError, find_and_fill_masks
 
 REPORT_NAME = "veil-unmask-report.json"
 UNMASKED, NO_MASK, NO_FACE, ERROR = "unmasked", "no-mask", "no-face", "error"
 FINISHED = (UNMASKED, NO_MASK, NO_FACE)
 REVIEW = (NO_MASK, NO_FACE, ERROR)
-XMP_FORMATS = {"JPEG", "PNG", "WEBP", "TIFF"}
 
 
 @dataclass
@@ -64,13 +63,6 @@ def _count(entries: Sequence[dict]) -> dict:
             "masks_removed": sum(int(e.get("masks_removed") or 0) for e in entries)}
 
 
-def xmp_output(path: Path) -> Path:
-    """A BMP cannot say its pixels were invented (no XMP), so its output is a PNG."""
-    from editor.core import image_io
-
-    return path.with_suffix(".png") if image_io.format_for_path(path) not in XMP_FORMATS else path
-
-
 # -- one photo -------------------------------------------------------------------------------------------------------
 def unmask_file(source: Path, output: Path, job: UnmaskJob) -> UnmaskFileReport:
     """The batch's per-photo work: find and fill the face masks of `source`, write `output` atomically; a VeilError
@@ -93,10 +85,9 @@ def unmask_file(source: Path, output: Path, job: UnmaskJob) -> UnmaskFileReport:
             return UnmaskFileReport(str(source), str(output), status,
                                     message=f"{str(exc).rstrip('.')}: copied unchanged; check it by eye",
                                     output_sha256=hashlib.sha256(data).hexdigest())
-        pixels = loaded.pixels.copy()
-        pixels[result.rect.slices] = result.pixels
         meta = with_digital_source_type(loaded.metadata, result.source_type)
-        data = image_io.encode_image(pixels, loaded.alpha, meta, format=fmt, quality=job.quality)
+        data = image_io.encode_image(result.filled(loaded.pixels), loaded.alpha, meta, format=fmt,
+                                     quality=job.quality)
         atomic_write_bytes(output, data)
     except OSError as exc:     # e.g. the output folder cannot be made
         return UnmaskFileReport(str(source), None, ERROR, message=f"could not write {output}: {exc.strerror or exc}")
@@ -140,7 +131,7 @@ def unmask_paths(inputs: Sequence[str | Path], outdir: str | Path, *, engine: st
     if quality is not None and not 1 <= int(quality) <= 100:
         raise VeilError(f"Quality must be between 1 and 100, not {quality}.")
     kind = BatchKind(REPORT_NAME, FINISHED, REVIEW, settings={"engine": engine, "quality": quality}, count=_count,
-                     other_settings="another engine or quality", made="unmasked", output_for=xmp_output)
+                     other_settings="another engine or quality", made="unmasked", output_for=metadata_output)
     job = UnmaskJob(engine, quality)
     return run_batch(inputs, outdir, kind, unmask_file, lambda source, output: job, jobs=jobs, on_file=on_file,
                      ctx=ctx, verb="unmask", executor=executor)
