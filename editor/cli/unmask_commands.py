@@ -96,8 +96,7 @@ def unmask_photo(args: argparse.Namespace) -> int:
     else:
         result = find_and_fill_masks(loaded.pixels, ctx=ctx, engine=args.engine)
         summary = result.summary()
-    out = loaded.pixels.copy()
-    out[result.rect.slices] = result.pixels
+    out = result.filled(loaded.pixels)
     image_io.save_image(args.output, out, loaded.alpha, with_digital_source_type(loaded.metadata, result.source_type),
                         quality=args.quality)
     if args.mask_out:

@@ -102,8 +102,7 @@ def unmask_with_reference(image: np.ndarray, reference_image: np.ndarray, faces:
     hole = holes[chosen]
 
     ctx.progress(0.85, "Fitting the reference's face")
-    model_fill = image.copy()
-    model_fill[filled.rect.slices] = filled.pixels
+    model_fill = filled.filled(image)
     target = hidden_landmarks(hole.face.landmarks68, ref_face.landmarks68)
     on_fill = default_pipeline().landmarks_for(model_fill, hole.face)
     if on_fill is not None:

@@ -81,6 +81,12 @@ class UnmaskResult:
     def masks_removed(self) -> int:
         return len(self.holes)
 
+    def filled(self, image: np.ndarray) -> np.ndarray:
+        """A copy of `image` (the photo the masks were found in) with the masks filled."""
+        out = image.copy()
+        out[self.rect.slices] = self.pixels
+        return out
+
     def hole_mask(self, shape: tuple[int, int]) -> np.ndarray:
         """The holes as one uint8 mask of the photo's size (255 = filled, soft at the feathered edge)."""
         out = np.zeros(shape[:2], np.uint8)
