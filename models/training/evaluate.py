@@ -60,13 +60,11 @@ def checkpoint_inpainter(path: Path) -> Inpaint:
     """A training checkpoint (.pt: a run's last.pt or a published one) run in torch, before any export."""
     import torch
 
-    from models.training.checkpoints import load_portable
+    from models.training.checkpoints import build_from_checkpoint
     from models.training.nets import InpainterConfig, MCSAMInpainter
 
     torch.set_num_threads(2)
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    model = MCSAMInpainter(InpainterConfig(**state.get("config", {})))
-    load_portable(path, model)
+    model, _ = build_from_checkpoint(path, lambda config: MCSAMInpainter(InpainterConfig(**config)))
     model.eval()
 
     def run(masked: np.ndarray, hole: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
-from models.training.checkpoints import load_portable
+from models.training.checkpoints import build_from_checkpoint
 from models.training.nets import InpainterConfig, MaskSegmenter, MCSAMInpainter, SegmenterConfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -153,14 +153,10 @@ def manifest_row(kind: str, report: dict, metrics: dict, training: dict) -> tupl
 def export_run(kind: str, run: Path, out_dir: Path, write_manifest: bool, checkpoint: Path | None = None) -> None:
     """Export a run's last.pt (or `checkpoint`) into `out_dir`; with `write_manifest`, also its manifest row."""
     is_inpainter = kind == "inpainter"
-    checkpoint = checkpoint or run / "last.pt"
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    build = lambda config: (MCSAMInpainter(InpainterConfig(**config)) if is_inpainter
+                            else MaskSegmenter(SegmenterConfig(**config)))
+    model, state = build_from_checkpoint(checkpoint or run / "last.pt", build)    # a full or weights-only one
     config = state.get("config", {})
-    if is_inpainter:
-        model = MCSAMInpainter(InpainterConfig(**config))
-    else:
-        model = MaskSegmenter(SegmenterConfig(**config))
-    load_portable(checkpoint, model)           # the weights of a full or a weights-only checkpoint
     metrics = _last_metrics(run)
     name = "mcsam_inpainter.onnx" if is_inpainter else "mask_segmenter.onnx"
     export = export_inpainter if is_inpainter else export_segmenter
