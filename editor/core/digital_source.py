@@ -76,6 +76,13 @@ def source_type_packet(value: str) -> bytes:
     return _PACKET.format(description=_DESCRIPTION.format(value=_escape(value))).encode("utf-8")
 
 
+def source_type_only(xmp: Optional[bytes]) -> Optional[bytes]:
+    """What may be kept of a packet when the rest must go (the privacy profile, a JPEG segment too small for it): its
+    DigitalSourceType alone in a packet of its own, None when it states none."""
+    source_type = read_source_type(xmp)
+    return source_type_packet(source_type) if source_type else None
+
+
 def with_source_type(xmp: Optional[bytes], value: str) -> bytes:
     """`xmp` with its DigitalSourceType set to `value`, every other property kept. XMP that cannot be parsed, or
     that states the property in a way this cannot replace, gives way to a packet holding only the source type: the

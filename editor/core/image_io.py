@@ -24,7 +24,7 @@ from PIL import (BmpImagePlugin, Image, ImageCms, JpegImagePlugin, PngImagePlugi
 
 from . import libtiff_messages
 from .atomic import atomic_write_bytes
-from .digital_source import read_source_type, source_type_packet
+from .digital_source import source_type_only
 from .errors import ImageError
 from .image_types import ImageMetadata, LoadedImage
 
@@ -561,7 +561,7 @@ def _metadata_params(fmt: str, meta: ImageMetadata) -> dict:
     if exif_bytes:
         params["exif"] = exif_bytes
     if xmp and fmt == "JPEG" and len(xmp) > _JPEG_MAX_XMP:
-        xmp = _source_type_only(xmp)
+        xmp = source_type_only(xmp)    # the rest is lost, but not whether the pixels were invented
     if xmp:
         if fmt == "PNG":
             info = PngImagePlugin.PngInfo()
@@ -570,13 +570,6 @@ def _metadata_params(fmt: str, meta: ImageMetadata) -> dict:
         else:
             params["xmp"] = xmp
     return params
-
-
-def _source_type_only(xmp: bytes) -> Optional[bytes]:
-    """What is kept of an XMP packet too big for one JPEG segment: its digital source type, which says whether the
-    pixels were invented and must not be lost with the rest."""
-    source_type = read_source_type(xmp)
-    return source_type_packet(source_type) if source_type else None
 
 
 def _without_makernote(exif_bytes: bytes) -> Optional[bytes]:

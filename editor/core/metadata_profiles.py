@@ -16,7 +16,7 @@ from typing import Optional
 
 from PIL import Image
 
-from .digital_source import read_source_type, source_type_packet, with_source_type
+from .digital_source import source_type_only, with_source_type
 from .image_types import ImageMetadata
 
 log = logging.getLogger(__name__)
@@ -63,8 +63,7 @@ def privacy_metadata(meta: ImageMetadata) -> ImageMetadata:
     """A copy safe to share: see the module docstring for what is kept."""
     out = meta.copy()
     out.exif = _privacy_exif(meta.exif) if meta.exif else None
-    source_type = read_source_type(meta.xmp)
-    out.xmp = source_type_packet(source_type) if source_type else None
+    out.xmp = source_type_only(meta.xmp)
     out.extra = {k: v for k, v in meta.extra.items() if k in EXTRA_KEEP}
     return out
 
