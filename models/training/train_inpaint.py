@@ -139,10 +139,10 @@ class TextureObjective:
         return loss.item()
 
     def validate(self, model: nn.Module, batches: list[Batch]) -> dict[str, float]:
-        metrics = inpaint_metrics(model, batches)
-        outs = [(model(b.masked, b.hole), b) for b in batches]
-        metrics["texture"] = torch.cat([texture_ratio(o, b.face, b.hole) for o, b in outs]).mean().item()
-        metrics["lpips_alex"] = torch.cat([self.alex(o, b.face) for o, b in outs]).mean().item()
+        outs = [model(b.masked, b.hole) for b in batches]
+        metrics = inpaint_metrics(outs, batches)
+        metrics["texture"] = torch.cat([texture_ratio(o, b.face, b.hole) for o, b in zip(outs, batches)]).mean().item()
+        metrics["lpips_alex"] = torch.cat([self.alex(o, b.face) for o, b in zip(outs, batches)]).mean().item()
         return metrics
 
 
@@ -153,10 +153,10 @@ def low_frequency_l1(output: torch.Tensor, truth: torch.Tensor, hole: torch.Tens
     return ((pool(output) - pool(truth)).abs() * weight).sum() / (weight.sum() * 3).clamp_min(1e-6)
 
 
-def inpaint_metrics(model: nn.Module, batches: list[Batch]) -> dict[str, float]:
+def inpaint_metrics(outs: list[torch.Tensor], batches: list[Batch]) -> dict[str, float]:
+    """PSNR and SSIM of the model's outputs `outs` (one per batch), and PSNR and L1 in the hole."""
     whole_psnr, whole_ssim, hole_psnr, hole_l1 = [], [], [], []
-    for b in batches:
-        out = model(b.masked, b.hole)
+    for out, b in zip(outs, batches):
         whole_psnr.append(psnr(out, b.face))
         whole_ssim.append(ssim(out, b.face))
         err = (out - b.face) * b.hole
