@@ -39,7 +39,6 @@ from .settings_controller import SettingsController, sample_photo
 from .status import JobBar, StatusPanel
 from .tool_options import ToolOptionsBar
 from .tools import BrushSettings, BrushTool, EraserTool
-from .reference_unmask_controller import ReferenceUnmaskController
 from .unmask_controller import UnmaskController
 
 HARDNESS_STEP = 0.1
@@ -84,8 +83,7 @@ class MainWindow(QMainWindow):
         self.edits = EditController(self.bridge, self.runner, self.canvas,
                                     radius=lambda: self.options.radius, engine=lambda: self.options.engine)
         self.faces = FaceController(self.bridge, self.runner)
-        self.unmask = UnmaskController(self.bridge, self.runner, self.canvas)
-        self.reference_unmask = ReferenceUnmaskController(self, self.bridge, self.runner, self.canvas)
+        self.unmask = UnmaskController(self, self.bridge, self.runner, self.canvas)
         self.setup = SettingsController(self, self.settings, self.brush_settings, self.recent, self.statusBar())
         self.vault = VaultService()
         self.recovery = RecoverController(self, self.vault, self.runner, self.commands.recover)
@@ -119,7 +117,7 @@ class MainWindow(QMainWindow):
             "feather_mask": lambda: self.edits.mask_op("feather"),
             "mask_faces": self.faces.mask_selected, "inpaint": self.edits.inpaint,
             "detect_faces": self.faces.detect, "remove_face_masks": self.unmask.remove_face_masks,
-            "remove_face_mask_reference": self.reference_unmask.choose_and_run,
+            "remove_face_mask_reference": self.unmask.choose_reference_and_run,
             "zoom_in": self.canvas.zoom_in, "zoom_out": self.canvas.zoom_out, "zoom_fit": self.canvas.zoom_fit,
             "zoom_actual": self.canvas.zoom_actual,
             "shortcuts": lambda: dialogs.show_shortcuts(self, menu_sections(a), EXTRA_SHORTCUTS),
@@ -145,10 +143,9 @@ class MainWindow(QMainWindow):
         self.canvas.view_changed.connect(self.status.show_zoom)
         self.canvas.cursor_moved.connect(self.status.show_cursor)
         self.runner.busy_changed.connect(self._on_busy_changed)
-        for source in (self.runner, self.documents, self.edits, self.faces, self.recovery, self.unmask,
-                       self.reference_unmask):
+        for source in (self.runner, self.documents, self.edits, self.faces, self.recovery, self.unmask):
             source.status_message.connect(self.show_message)
-        for source in (self.edits, self.faces, self.unmask, self.reference_unmask):
+        for source in (self.edits, self.faces, self.unmask):
             source.device_used.connect(self.status.show_device)
         self.recent.pruned.connect(lambda gone: self.show_message(
             f"Removed {len(gone)} missing photo{'s' if len(gone) != 1 else ''} from Open Recent."))
