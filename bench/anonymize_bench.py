@@ -46,6 +46,7 @@ from editor.anonymize.recognizers import Recognizer  # noqa: E402
 from editor.anonymize.verify import landmark_nme, redetect  # noqa: E402
 from editor.core.image_io import load_image  # noqa: E402
 from editor.vision.pipeline import default_pipeline  # noqa: E402
+from models.training.split import identities  # noqa: E402
 
 TARGETS = {"match": 0.01, "gallery": 0.10, "redetected": 0.99, "two_seeds": 0.90, "cpu_ms": 300.0}
 NME_TARGET = {"standard": 0.05, "strong": 0.10}     # Strong may change the face shape
@@ -54,10 +55,8 @@ NME_TARGET = {"standard": 0.05, "strong": 0.10}     # Strong may change the face
 def validation_photos(data: Path, split: Path, limit: Optional[int], people: str = "validation") -> list[Path]:
     """The validation photos (or, for tuning, the training people's) taken round-robin over the people, so a small
     --faces still sees everyone."""
-    held_out = set(json.loads(split.read_text())["validation_identities"])
-    ids = held_out if people == "validation" else {p.name for p in data.iterdir() if p.is_dir()} - held_out
-    folders = sorted((data / i for i in ids if (data / i).is_dir()), key=lambda p: int(p.name.rsplit("_", 1)[-1]))
-    per_person = [sorted(folder.glob("*.jpg")) for folder in folders]
+    train, validation = identities(data, split)
+    per_person = [sorted((data / i).glob("*.jpg")) for i in (validation if people == "validation" else train)]
     files = [photos[k] for k in range(max(map(len, per_person), default=0)) for photos in per_person if k < len(photos)]
     return files[:limit] if limit else files
 

@@ -23,10 +23,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from realism_crops import (CACHE, DATA, SPLIT, CropCache, crop, face_from_json, pick_photos,  # noqa: E402
-                           split_identities)
+from realism_crops import CACHE, DATA, SPLIT, CropCache, crop, face_from_json, pick_photos  # noqa: E402
 
 from editor.core.image_io import load_image, save_image  # noqa: E402
+from models.training.split import identities  # noqa: E402
 
 OUT = REPO / "bench" / ".cache" / "contact_sheet" / "anonymize_contact_sheet.jpg"
 FACES, PER_ROW, TILE, GAP, CAPTION = 24, 4, 224, 12, 20
@@ -44,7 +44,7 @@ def sheet(faces: int = FACES, seed: int = 1, data: Path = DATA, split: Path = SP
     if engine is None:
         from editor.anonymize.engine import AnonymizeEngine
         engine = AnonymizeEngine()
-    _, val_ids = split_identities(data, split)
+    _, val_ids = identities(data, split)
     photos = [p for p in pick_photos(data, val_ids, 0) if p.role == "fake"][:faces]
     store = CropCache(cache, engine, engine.pipeline, seed)
     tiles = []

@@ -58,10 +58,10 @@ if str(REPO) not in sys.path:
 
 from editor.core.files import file_sha256  # noqa: E402
 from editor.vision.face_alignment import five_from_68  # noqa: E402
+from models.training.split import identities  # noqa: E402
 from models.training.vector_cache import VectorCache as Cache  # noqa: E402
 
 RESULTS = REPO / "bench" / "held_out_judges.json"
-SPLIT = REPO / "models" / "training" / "split.json"
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "celeba"
 SEED = 0
 CHIP_SIZE = 112
@@ -321,13 +321,6 @@ def pair_distances(vecs: np.ndarray, labels: np.ndarray, seed: int = SEED) -> tu
     def dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return 1.0 - np.einsum("ij,ij->i", v[a], v[b])
     return dist(i[same], j[same]), dist(i[picked], j[picked])
-
-
-def identities(data: Path) -> tuple[list[str], list[str]]:
-    """(training, validation) identity folders; validation = split.json's list."""
-    held_out = set(json.loads(SPLIT.read_text())["validation_identities"])
-    folders = sorted((p.name for p in data.iterdir() if p.is_dir()), key=lambda n: (len(n), n))
-    return [n for n in folders if n not in held_out], [n for n in folders if n in held_out]
 
 
 def _read_rgb(path: Path) -> np.ndarray:

@@ -34,10 +34,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from realism_crops import (ANONYMIZED, CACHE, DATA, SPLIT, CropCache, Photo, crops, pick_photos,  # noqa: E402
-                           split_identities)
+from realism_crops import ANONYMIZED, CACHE, DATA, SPLIT, CropCache, Photo, crops, pick_photos  # noqa: E402
 from realism_features import face_features  # noqa: E402
 from realism_model import accuracy, roc_auc, train  # noqa: E402
+
+from models.training.split import identities  # noqa: E402
 
 # Training photos, half real and half anonymized. On the engine of commit a51bcd8 the classifier's validation accuracy
 # rose from 77% (100 faces a class) to 90% (400) and levelled off near 92% (600 to 800): 500 photos a class (about
@@ -142,7 +143,7 @@ def realism_score(faces: int = DEFAULT_FACES, *, val_faces: int = DEFAULT_VAL_FA
         from editor.anonymize.engine import AnonymizeEngine
         engine = AnonymizeEngine()
     start = time.time()
-    train_ids, val_ids = split_identities(data, split)
+    train_ids, val_ids = identities(data, split)
     train_photos, val_photos = pick_photos(data, train_ids, faces), pick_photos(data, val_ids, val_faces)
     store = CropCache(cache, engine, engine.pipeline, seed, options)
     every = train_photos + val_photos

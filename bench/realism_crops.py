@@ -31,10 +31,10 @@ from editor.core.faces import Face
 from editor.core.image_io import encode_image, load_image
 from editor.vision.face_alignment import align_face
 from editor.vision.face_region import face_mask
+from models.training.split import SPLIT  # noqa: F401  (the benches' default split)
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "celeba"
-SPLIT = REPO / "models" / "training" / "split.json"
 CACHE = REPO / "bench" / ".cache" / "realism"   # engine outputs and features (derived from CelebA: gitignored)
 ANONYMIZED = "anonymized"        # the engine's status for a face it gave a verified synthetic identity
 NO_FACE = "no-face"              # the pipeline found no face with landmarks in the original
@@ -55,13 +55,6 @@ class Photo:
     @property
     def key(self) -> str:
         return f"{self.identity}/{self.path.stem}"
-
-
-def split_identities(data: Path, split: Path) -> tuple[list[str], list[str]]:
-    """(training, validation) identity folder names, by the training split file."""
-    validation = json.loads(split.read_text())["validation_identities"]
-    every = sorted((p.name for p in data.iterdir() if p.is_dir()), key=lambda n: int(n.rsplit("_", 1)[-1]))
-    return [n for n in every if n not in set(validation)], [n for n in every if n in set(validation)]
 
 
 def pick_photos(data: Path, identities: list[str], count: int) -> list[Photo]:

@@ -30,20 +30,14 @@ from editor.anonymize.identity import face_chip as dlib_chip
 from editor.anonymize.thresholds import best_threshold, rates
 from editor.vision import facenet
 from editor.vision.pipeline import default_pipeline
+from models.training.split import identities  # noqa: F401  (the calibration scripts' split, re-exported)
 from models.training.vector_cache import VectorCache as Cache
 
 REPO = Path(__file__).resolve().parents[2]
-SPLIT = REPO / "models" / "training" / "split.json"
 OUT = REPO / "models" / "recognizers.json"
 SEED = 0
 SWEEP_IDENTITIES = 40
 SWEEP_FRACTIONS = (0.7, 0.75, 0.8, 0.85, 0.9)
-
-
-def identities(data: Path) -> tuple[list[str], list[str]]:
-    held_out = set(json.loads(SPLIT.read_text())["validation_identities"])
-    folders = sorted((p.name for p in data.iterdir() if p.is_dir()), key=lambda n: (len(n), n))
-    return [n for n in folders if n not in held_out], [n for n in folders if n in held_out]
 
 
 def landmarks(cache: Cache, data: Path, photo: str):
