@@ -26,6 +26,7 @@ def nearest_per_person(vectors: np.ndarray, people: np.ndarray, emb: np.ndarray)
 
 def build_calibration(out: Path, sources: dict, recognizers, photo_vectors: dict, names: list[str]) -> None:
     frame = Frame(sources["points"])
+    all_names = np.array(names)
     arrays = {}
     for rec in recognizers:
         people, vectors = photo_vectors[rec.name]
@@ -33,7 +34,7 @@ def build_calibration(out: Path, sources: dict, recognizers, photo_vectors: dict
         for name, texture in zip(sources["names"], sources["textures"]):
             me = str(name).split("/")[0]
             emb = rec.embedder.embed(frame.on_grey(texture.astype(np.float32)), frame.points[:68])
-            own = (people == me) & (np.array(names) != str(name))       # the photo itself left out
+            own = (people == me) & (all_names != str(name))       # the photo itself left out
             same.append(float(np.linalg.norm(vectors[own] - emb[None], axis=1).min()))
             near = nearest_per_person(vectors[people != me], people[people != me], emb)
             different += list(near.values())

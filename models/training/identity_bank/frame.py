@@ -4,6 +4,7 @@ the face outline (the engine blends the new face a little past the outline)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -43,20 +44,22 @@ def delaunay(points: np.ndarray) -> np.ndarray:
     return np.array(sorted(set(map(tuple, tris))), np.int32)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Frame:
+    """The mesh and what derives from it, each computed once (a candidate loop reads the coverage per morph)."""
+
     points: np.ndarray            # N_POINTS x 2
     size: int = SIZE
 
-    @property
+    @cached_property
     def triangles(self) -> np.ndarray:
         return delaunay(self.points)
 
-    @property
+    @cached_property
     def ring_triangles(self) -> np.ndarray:
         return delaunay(np.concatenate([self.points, ring_points(self.points)]))
 
-    @property
+    @cached_property
     def coverage(self) -> np.ndarray:
         return fill_polygon((self.size, self.size), face_outline(self.points))
 
