@@ -38,6 +38,7 @@ from editor.services.unmask_service import find_and_fill_masks  # noqa: E402
 from editor.vision.face_alignment import five_from_68  # noqa: E402
 from editor.vision.pipeline import default_pipeline  # noqa: E402
 from models.training.align import ALIGNED_SIZE, alignment_matrix  # noqa: E402
+from models.training.inpaint_quality import LpipsScorer, nearest_is_same, texture_ratio  # noqa: E402
 from models.training.recognizer_thresholds import embed_identity, identities, landmarks  # noqa: E402
 from models.training.reference_thresholds import UNMASKED  # noqa: E402
 from models.training.synth_masks import MaskLibrary, synthesize  # noqa: E402
@@ -54,33 +55,6 @@ def read(path: Path) -> np.ndarray:
 
 def aligned(image: np.ndarray, matrix: np.ndarray, flags: int = cv2.INTER_LINEAR) -> np.ndarray:
     return cv2.warpAffine(image, matrix, (ALIGNED_SIZE, ALIGNED_SIZE), flags=flags, borderMode=cv2.BORDER_REFLECT_101)
-
-
-def texture(image: np.ndarray, where: np.ndarray) -> float:
-    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    return float(np.abs(cv2.Laplacian(gray, cv2.CV_32F))[where].mean())
-
-
-class Lpips:
-    """LPIPS (VGG) from the training code, or None when its weights are not cached here."""
-
-    def __init__(self) -> None:
-        try:
-            import torch
-
-            from models.training.feature_nets import LPIPS
-            self.net, self.torch = LPIPS("vgg16", allow_fetch=False), torch
-            torch.set_num_threads(2)
-        except Exception as exc:          # a missing module or weights: reported, never fatal for the bench
-            print(f"LPIPS unavailable ({exc}); reported without it.", file=sys.stderr)
-            self.net = None
-
-    def __call__(self, a: np.ndarray, b: np.ndarray) -> float | None:
-        if self.net is None:
-            return None
-        t = lambda x: self.torch.from_numpy(x.transpose(2, 0, 1)[None].astype(np.float32) / 255.0)
-        with self.torch.no_grad():
-            return float(self.net(t(a), t(b))[0])
 
 
 def cases(data: Path, cache: VectorCache, people: list[str], per_person: int) -> list[tuple[str, str, str]]:
@@ -111,17 +85,12 @@ def main() -> None:
     for person in people:
         embed_identity(cache, celeba, person, list(UNMASKED.values()))
     recognizers = default_recognizers()
-    gallery = {}
-    for r in recognizers:
-        names, vecs = [], []
-        for person in people:
-            for p in sorted((celeba / person).glob("*.jpg")):
-                v = cache.get(UNMASKED[r.name], f"{person}/{p.name}")
-                if v is not None and np.isfinite(v).all():
-                    names.append(f"{person}/{p.name}")
-                    vecs.append(v)
-        gallery[r.name] = (np.array(names), np.stack(vecs).astype(np.float64))
-    lpips = Lpips()
+    gallery = {r.name: cache.rows_of(celeba, people, UNMASKED[r.name]) for r in recognizers}
+    lpips = LpipsScorer("vgg16")
+    if lpips.available:
+        lpips.torch.set_num_threads(2)
+    else:                                   # a missing module or weights: reported, never fatal for the bench
+        print(f"LPIPS unavailable ({lpips.reason}); reported without it.", file=sys.stderr)
 
     rows = {m: {"psnr": [], "ssim": [], "lpips": [], "texture": [], "dlib": [], "facenet": []} for m in METHODS}
     nme = {"visible": [], "masked": [], "fill": [], "mean": []}
@@ -163,21 +132,19 @@ def main() -> None:
         matrix = alignment_matrix(five_from_68(truth))
         truth_aligned = aligned(original, matrix)
         hole = aligned(made.hole.astype(np.uint8), matrix, cv2.INTER_NEAREST) > 0
-        inner = cv2.erode(hole.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-        truth_texture = texture(truth_aligned, inner)
+        label = np.array([people.index(person)])
         for name, out in outputs.items():
             a = aligned(out, matrix)
             row = rows[name]
             row["psnr"].append(peak_signal_noise_ratio(truth_aligned, a, data_range=255))
             row["ssim"].append(structural_similarity(truth_aligned, a, win_size=11, channel_axis=2, data_range=255))
-            row["lpips"].append(lpips(truth_aligned, a))
-            row["texture"].append(texture(a, inner) / max(truth_texture, 1e-6))
+            row["lpips"].append(float(lpips([truth_aligned], [a])[0]) if lpips.available else None)
+            row["texture"].append(texture_ratio(a, truth_aligned, hole))
             for r in recognizers:
-                names, vecs = gallery[r.name]
-                keep = (names != query) & (names != ref_name)
-                v = r.embed_faces(out, [truth])[0].astype(np.float64)
-                best = names[keep][int(np.argmin(np.linalg.norm(vecs[keep] - v, axis=1)))]
-                row[r.name].append(best.split("/")[0] == person)
+                names, vecs, labels = gallery[r.name]
+                left_out = (names == query) | (names == ref_name)
+                hit = nearest_is_same(r.embed_faces(out, [truth]), label, vecs, labels, left_out[None])
+                row[r.name].append(bool(hit[0]))
         if (n + 1) % 20 == 0 or n + 1 == len(todo):
             print(f"  {n + 1}/{len(todo)} cases ({time.time() - start:.0f} s)", flush=True)
 

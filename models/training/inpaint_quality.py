@@ -6,7 +6,8 @@ All take aligned 256x256 RGB uint8 faces (the cache's frame) and the true hole.
 - LpipsScorer: LPIPS (VGG16 by default) of whole composites, batched, from the training feature nets.
 - top1_recognition: for each probe face, is the nearest photo among the other validation photos (originals,
   the probe's own photo left out) of the same person? Chips are cut on the original's landmarks, so every
-  method is judged on the same alignment and only the pixels differ.
+  method is judged on the same alignment and only the pixels differ. nearest_is_same is the same search, per
+  probe, with any photos left out (the benches' galleries).
 """
 
 from __future__ import annotations
@@ -71,8 +72,19 @@ def top1_recognition(probe_vectors: np.ndarray, probe_rows: np.ndarray, gallery_
 
     `probe_rows` are the probes' rows in the gallery (the same photo, unmasked), left out of their own search.
     """
+    own = np.zeros((len(probe_rows), len(gallery_vectors)), bool)
+    own[np.arange(len(probe_rows)), probe_rows] = True
+    return float(nearest_is_same(probe_vectors, gallery_identity[probe_rows], gallery_vectors, gallery_identity,
+                                 own).mean())
+
+
+def nearest_is_same(probe_vectors: np.ndarray, probe_identity: np.ndarray, gallery_vectors: np.ndarray,
+                    gallery_identity: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+    """Rank-1 identification per probe: is its nearest gallery vector (Euclidean) of the probe's identity?
+
+    `excluded` (probes x gallery, True = not searched) leaves each probe's own photos out of its search.
+    """
     d = np.linalg.norm(probe_vectors[:, None, :].astype(np.float64) - gallery_vectors[None].astype(np.float64),
                        axis=2)
-    d[np.arange(len(probe_rows)), probe_rows] = np.inf
-    nearest = d.argmin(axis=1)
-    return float((gallery_identity[nearest] == gallery_identity[probe_rows]).mean())
+    d[excluded] = np.inf
+    return gallery_identity[d.argmin(axis=1)] == probe_identity

@@ -73,19 +73,14 @@ def embed_masked(cache: VectorCache, data: Path, library: MaskLibrary, person: s
 def distances(cache: VectorCache, data: Path, people: list[str], name: str,
               seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
     """(same-person, different-person) distances of masked photos to unmasked ones, for recognizer `name`."""
-    queries, gallery = [], []
+    queries = []
     for label, person in enumerate(people):
         for photo in masked_photos(data, person):
             v = cache.get(f"masked-{name}", photo)
             if v is not None and np.isfinite(v).all():
                 queries.append((label, photo, v))
-        for photo in _photos(data, person):
-            v = cache.get(UNMASKED[name], photo)
-            if v is not None and np.isfinite(v).all():
-                gallery.append((label, photo, v))
-    g_labels = np.array([g[0] for g in gallery])
-    g_photos = np.array([g[1] for g in gallery])
-    g_vecs = np.stack([g[2] for g in gallery]).astype(np.float64)
+    g_photos, g_vecs, g_labels = cache.rows_of(data, people, UNMASKED[name])
+    g_vecs = g_vecs.astype(np.float64)
     same, different = [], []
     rng = np.random.default_rng(seed)
     for label, photo, v in queries:

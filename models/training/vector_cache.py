@@ -40,14 +40,22 @@ class VectorCache:
         np.savez(tmp, **arrays)
         tmp.replace(self.path)
 
-    def vectors_of(self, data: Path, people: list[str], kind: str) -> tuple[np.ndarray, np.ndarray]:
-        """The `kind` vectors of every photo of `people` (folders under `data`) that has one, and each photo's
-        person as a label (its index in `people`); NaN rows mark photos without a face."""
-        vecs, labels = [], []
+    def rows_of(self, data: Path, people: list[str], kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The `kind` vectors of every photo of `people` (folders under `data`) that has one, with each photo's
+        name ('person/file.jpg') and person as a label (its index in `people`); NaN rows mark photos without a
+        face and are left out."""
+        photos, vecs, labels = [], [], []
         for label, person in enumerate(people):
             for p in sorted((data / person).glob("*.jpg")):
-                v = self.get(kind, f"{person}/{p.name}")
+                photo = f"{person}/{p.name}"
+                v = self.get(kind, photo)
                 if v is not None and np.isfinite(v).all():
+                    photos.append(photo)
                     vecs.append(v)
                     labels.append(label)
-        return np.stack(vecs), np.array(labels)
+        return np.array(photos), np.stack(vecs), np.array(labels)
+
+    def vectors_of(self, data: Path, people: list[str], kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """rows_of without the photo names."""
+        _, vecs, labels = self.rows_of(data, people, kind)
+        return vecs, labels
