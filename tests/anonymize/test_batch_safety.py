@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ from editor.core.errors import VeilError
 from editor.services.anonymize_batch import REPORT_NAME, anonymize_paths
 
 from camera_photo import leaks, write_camera_jpeg
+from process_helpers import children_by_parent, start_until_recorded, still_alive_after      # tests/process_helpers.py
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -172,51 +172,23 @@ def test_another_key_or_seed_into_the_same_folder_is_refused(vault, tmp_path, as
 
 
 # -- 4. workers die with a killed parent; a resume redoes what no report lists ----------------------------------------
-def _children(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.add(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_sigkill_of_the_parent_ends_its_workers_and_a_resume_completes(vault, tmp_path, astronaut):
     photos, out = tmp_path / "photos", tmp_path / "out"
     photos.mkdir()
     for i in range(8):
         image_io.save_image(photos / f"p{i}.png", np.ascontiguousarray(np.roll(astronaut, 8 * i, axis=1)))
-    parent = subprocess.Popen([sys.executable, "-m", "editor", "anonymize", str(photos), "-o", str(out),
-                               "--key", "test", "--jobs", "2"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
     report = out / REPORT_NAME
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and not (report.exists() and json.loads(report.read_text())["files"]):
-        assert parent.poll() is None, "the batch ended before it could be killed"
-        time.sleep(0.2)
+    parent = start_until_recorded(["anonymize", str(photos), "-o", str(out), "--key", "test", "--jobs", "2"],
+                                  report, timeout=240)
     assert report.exists(), "no photo was finished in time"
-    family = _children(parent.pid)
-    family |= {g for c in family for g in _children(c)}
+    children = children_by_parent()
+    family = set(children.get(parent.pid, ()))
+    family |= {g for c in family for g in children.get(c, ())}
     assert len(family) >= 2                               # two workers (and the resource tracker)
     parent.send_signal(signal.SIGKILL)
     parent.wait()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(map(_alive, family)):
-        time.sleep(0.1)
-    assert not [p for p in family if _alive(p)], "workers outlived their parent"
+    assert not still_alive_after(family, 5), "workers outlived their parent"
 
     recorded = json.loads(report.read_text())["files"]
     assert len(recorded) < 8

@@ -7,12 +7,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+
+from process_helpers import start_until_recorded      # tests/process_helpers.py
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT.parent / "shared" / "data" / "mask-templates"
@@ -148,12 +149,7 @@ def test_a_killed_run_is_resumed_doing_only_what_is_missing(masked_photo, tmp_pa
     folder = shoot(tmp_path / "shoot", photo, 12)
     out = tmp_path / "out"
     report = out / "veil-unmask-report.json"
-    run = subprocess.Popen([sys.executable, "-m", "editor", "unmask", str(folder), "-o", str(out)], cwd=ROOT,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (report.exists() and json.loads(report.read_text())["files"]):
-        assert run.poll() is None, "the batch ended before it could be killed"
-        time.sleep(0.05)
+    run = start_until_recorded(["unmask", str(folder), "-o", str(out)], report, timeout=120)
     run.send_signal(signal.SIGKILL)
     run.wait()
     recorded = json.loads(report.read_text())["files"]

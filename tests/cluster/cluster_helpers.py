@@ -1,5 +1,5 @@
-"""What the cluster tests share besides fixtures: the repository root, photos made from the public-domain astronaut
-portrait, and whether a process is still alive."""
+"""What the cluster tests share besides fixtures: the repository root and photos made from the public-domain
+astronaut portrait (whether a process is alive: tests/process_helpers.py)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,6 @@ import numpy as np
 from editor.core import image_io
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
 
 
 def make_photos(folder: Path, astronaut: np.ndarray, faces: int = 3) -> Path:

@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from cluster_helpers import ROOT
+from process_helpers import children_by_parent      # tests/process_helpers.py
 from editor.core import image_io
 
 RAY = Path(sys.executable).with_name("ray")
@@ -34,18 +35,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _proc_children() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    return children
 
 
 def cmdline(pid: int) -> str:
@@ -70,7 +59,7 @@ class Cluster:
         roots = {int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
                  and any(m in cmdline(int(p.name)) + " " for m in marks)}
         roots.discard(os.getpid())
-        children, found, todo = _proc_children(), set(), list(roots)
+        children, found, todo = children_by_parent(), set(), list(roots)
         while todo:
             pid = todo.pop()
             if pid not in found:

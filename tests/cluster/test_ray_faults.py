@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import faulty_work
-from cluster_helpers import ROOT, alive, make_photos
+from cluster_helpers import make_photos
+from process_helpers import alive, start_until_recorded, still_alive_after      # tests/process_helpers.py
 from editor.core import image_io
 from editor.services.anonymize_batch import REPORT_NAME, anonymize_paths
 from editor.services.photo_batch import BatchKind, run_batch
@@ -98,22 +97,14 @@ def test_a_worker_killed_mid_photo_is_replaced_and_the_photo_done_once(ray_clust
 def test_the_driver_killed_takes_its_workers_along_and_a_rerun_resumes(ray_cluster, vault, tmp_path, astronaut):
     photos = make_photos(tmp_path / "shoot", astronaut, faces=5)
     out = tmp_path / "out"
-    driver = subprocess.Popen([sys.executable, "-m", "editor", "anonymize", str(photos), "-o", str(out),
-                               "--recipient", "HR", "--ray", ray_cluster.address], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     report = out / REPORT_NAME
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and not (report.exists() and json.loads(report.read_text())["files"]):
-        assert driver.poll() is None, "the batch ended before it could be killed"
-        time.sleep(0.1)
+    driver = start_until_recorded(["anonymize", str(photos), "-o", str(out), "--recipient", "HR", "--ray",
+                                   ray_cluster.address], report, timeout=240)
     workers = ray_cluster.workers()
     assert workers, "no Ray worker was running"
     driver.send_signal(signal.SIGKILL)
     driver.wait()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and any(map(alive, workers)):
-        time.sleep(0.2)
-    assert not [p for p in workers if alive(p)], "Ray workers outlived their driver"
+    assert not still_alive_after(workers, 60), "Ray workers outlived their driver"
 
     recorded = json.loads(report.read_text())["files"]
     assert 1 <= len(recorded) < 6
