@@ -95,11 +95,15 @@ class PairStream:
         return [self.pair(first_sample + k) for k in range(size)]
 
 
+def validation_subset(val_indices: np.ndarray, count: int) -> np.ndarray:
+    """The fixed validation faces: `count` of `val_indices` (all when fewer), spread over every identity."""
+    return val_indices[np.linspace(0, len(val_indices) - 1, min(count, len(val_indices))).round().astype(int)]
+
+
 def validation_pairs(cache: FaceCache, val_indices: np.ndarray, library: MaskLibrary, count: int) -> list[Pair]:
-    """A fixed validation subset spread over all validation identities, with a fixed mask per face."""
-    chosen = val_indices[np.linspace(0, len(val_indices) - 1, min(count, len(val_indices))).round().astype(int)]
+    """The validation_subset faces, with a fixed mask per face."""
     pairs = []
-    for n, i in enumerate(chosen):
+    for n, i in enumerate(validation_subset(val_indices, count)):
         made = synthesize(cache.images[i], cache.landmarks[i], library, np.random.default_rng([VAL_SEED, n]))
         pairs.append(Pair(cache.images[i], made.masked, made.hole))
     return pairs

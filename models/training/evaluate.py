@@ -28,7 +28,7 @@ import onnxruntime as ort
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from models.training.align import ALIGNED_SIZE, alignment_matrix
-from models.training.dataset import FaceCache, Pair, validation_pairs
+from models.training.dataset import FaceCache, Pair, validation_pairs, validation_subset
 from models.training.export_onnx import update_manifest
 from models.training.inpaint_quality import LpipsScorer, embed, texture_ratio, top1_recognition
 from models.training.synth_masks import MaskLibrary
@@ -213,7 +213,7 @@ def main() -> None:
     _, val_idx = cache.split()
     count = min(args.count or len(val_idx), len(val_idx))
     pairs = validation_pairs(cache, val_idx, MaskLibrary(args.data / "mask-templates"), count)
-    chosen = val_idx[np.linspace(0, len(val_idx) - 1, count).round().astype(int)]   # as validation_pairs picks
+    chosen = validation_subset(val_idx, count)                       # the faces of `pairs`
     spread = lambda n: [pairs[i] for i in np.linspace(0, len(pairs) - 1, min(n, len(pairs))).round().astype(int)]
     report: dict[str, dict] = {}
     if args.segmenter.exists() and args.what != "inpainting":

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from models.training import lpips_weights
-from models.training.dataset import FaceCache
+from models.training.dataset import FaceCache, validation_subset
 from models.training.synth_masks import TEMPLATE_WIDTH, TEXTURE_SIDE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,7 +94,7 @@ def build(faces: Path, templates: Path, out: Path, val_count: int = 64, nets: tu
           ) -> int:
     cache = FaceCache.load(faces)
     train_idx, val_idx = cache.split()
-    val_pick = val_idx[np.linspace(0, len(val_idx) - 1, min(val_count, len(val_idx))).round().astype(int)]
+    val_pick = validation_subset(val_idx, val_count)
     keep = np.concatenate([train_idx, val_pick])
     images, ends = _blob([_encode(cache.images[i], ".webp", [cv2.IMWRITE_WEBP_QUALITY, WEBP_QUALITY]) for i in keep])
     template_files, cfg_text = _shrunk_templates(templates)
