@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from masked_sample import sample_wearing      # tests/masked_sample.py
 from process_helpers import start_until_recorded      # tests/process_helpers.py
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT.parent / "shared" / "data" / "mask-templates"
 
 
 def veil(*args: str) -> subprocess.CompletedProcess:
@@ -32,14 +32,7 @@ def last_line(text: str) -> str:
 @pytest.fixture(scope="module")
 def masked_photo(tmp_path_factory) -> tuple[Path, np.ndarray]:
     """A PNG of the astronaut wearing a KN95 mask, and the mask's coverage."""
-    if not (TEMPLATES / "masks.cfg").exists():
-        pytest.skip("mask templates (../shared/data/mask-templates) not present")
-    from editor.services.faces import detect_faces
-    from editor.vision.synthetic_mask import load_templates, wear_mask
-
-    sample = np.asarray(Image.open(ROOT / "resources" / "sample.jpg").convert("RGB"))
-    template = next(t for t in load_templates(TEMPLATES) if t.name == "KN95")
-    masked, coverage = wear_mask(sample, detect_faces(sample)[0].landmarks68, template)
+    masked, coverage = sample_wearing("KN95")["KN95"]
     path = tmp_path_factory.mktemp("unmask") / "masked.png"
     Image.fromarray(masked).save(path)
     return path, coverage

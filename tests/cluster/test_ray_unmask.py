@@ -15,26 +15,18 @@ from PIL import Image
 from editor.services.unmask_batch import REPORT_NAME
 
 from cluster_helpers import ROOT
-
-TEMPLATES = ROOT.parent / "shared" / "data" / "mask-templates"
+from masked_sample import sample_wearing      # tests/masked_sample.py
 
 
 @pytest.fixture
 def shoot(tmp_path) -> Path:
     """The sample portrait wearing a KN95 template (JPEG) and a surgical one (PNG, in a subfolder), and a photo
     without a face."""
-    if not (TEMPLATES / "masks.cfg").exists():
-        pytest.skip("mask templates (../shared/data/mask-templates) not present")
-    from editor.services.faces import detect_faces
-    from editor.vision.synthetic_mask import load_templates, wear_mask
-
-    sample = np.asarray(Image.open(ROOT / "resources" / "sample.jpg").convert("RGB"))
-    landmarks = detect_faces(sample)[0].landmarks68
-    templates = {t.name: t for t in load_templates(TEMPLATES)}
+    masked = sample_wearing("KN95", "surgical_blue")
     folder = tmp_path / "shoot"
     (folder / "day2").mkdir(parents=True)
-    Image.fromarray(wear_mask(sample, landmarks, templates["KN95"])[0]).save(folder / "masked.jpg", quality=92)
-    Image.fromarray(wear_mask(sample, landmarks, templates["surgical_blue"])[0]).save(folder / "day2" / "m.png")
+    Image.fromarray(masked["KN95"][0]).save(folder / "masked.jpg", quality=92)
+    Image.fromarray(masked["surgical_blue"][0]).save(folder / "day2" / "m.png")
     Image.fromarray(np.full((90, 120, 3), (90, 140, 210), np.uint8)).save(folder / "sky.png")
     return folder
 

@@ -15,23 +15,16 @@ from editor.core import image_io
 from editor.core.digital_source import TRAINED_COMPOSITE, read_source_type
 from editor.core.errors import Cancelled, VeilError
 from editor.core.progress import JobContext
-from editor.services.faces import detect_faces
 from editor.services.unmask_batch import REPORT_NAME, unmask_paths
-from editor.vision.synthetic_mask import load_templates, wear_mask
+from masked_sample import sample_wearing      # tests/masked_sample.py
 
 REPO = Path(__file__).resolve().parents[2]
-TEMPLATES = REPO.parent / "shared" / "data" / "mask-templates"
 
 
 @pytest.fixture(scope="module")
 def masked_faces() -> dict:
     """The sample portrait wearing two mask templates: {template: (photo, the mask's coverage)}."""
-    if not (TEMPLATES / "masks.cfg").exists():
-        pytest.skip("mask templates (../shared/data/mask-templates) not present")
-    sample = np.asarray(Image.open(REPO / "resources" / "sample.jpg").convert("RGB"))
-    landmarks = detect_faces(sample)[0].landmarks68
-    templates = {t.name: t for t in load_templates(TEMPLATES)}
-    return {name: wear_mask(sample, landmarks, templates[name]) for name in ("KN95", "surgical_blue")}
+    return sample_wearing("KN95", "surgical_blue")
 
 
 @pytest.fixture

@@ -17,24 +17,16 @@ from ui_helpers import JOB_TIMEOUT_MS, open_and_wait
 from editor.core import image_io
 from editor.core.digital_source import TRAINED_COMPOSITE, read_source_type
 from editor.services.documents import export_document
-from editor.services.faces import detect_faces
 from editor.services.unmask_batch import REPORT_NAME
 from editor.ui import main_window
 from editor.ui.batch_unmask_dialog import BatchUnmaskDialog
-from editor.vision.synthetic_mask import load_templates, wear_mask
-
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT.parent / "shared" / "data" / "mask-templates"
+from masked_sample import sample_wearing      # tests/masked_sample.py
 
 
 @pytest.fixture
-def masked_photo(tmp_path, sample_photo) -> Path:
+def masked_photo(tmp_path) -> Path:
     """The sample portrait wearing a KN95 mask (MIT template), as a PNG."""
-    if not (TEMPLATES / "masks.cfg").exists():
-        pytest.skip("mask templates (../shared/data/mask-templates) not present")
-    sample = np.asarray(Image.open(sample_photo).convert("RGB"))
-    template = next(t for t in load_templates(TEMPLATES) if t.name == "KN95")
-    masked, _ = wear_mask(sample, detect_faces(sample)[0].landmarks68, template)
+    masked, _ = sample_wearing("KN95")["KN95"]
     path = tmp_path / "masked.png"
     Image.fromarray(masked).save(path)
     return path
