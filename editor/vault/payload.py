@@ -19,7 +19,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence, TypeVar
 
 import numpy as np
 from cryptography.exceptions import InvalidTag
@@ -42,6 +42,7 @@ REGION_KINDS = ("face", "region")
 COMPRESSION = "zlib-up"                    # PNG's "Up" row filter, then zlib: ~30% smaller than zlib alone
 _GCM_TAG = 16
 _WRAPPED_DEK = 40
+T = TypeVar("T")
 
 DAMAGED = "The recovery data in this file is damaged or not in a format Veil knows; nothing was restored."
 TAMPERED = "The recovery data was altered or damaged (it failed authentication); nothing was restored."
@@ -137,19 +138,18 @@ def _unpack_region(blob: bytes, rect: Rect, channels: int) -> np.ndarray:
     return np.cumsum(filtered, axis=0, dtype=np.uint8)
 
 
-def region_blobs(original: np.ndarray, original_alpha: Optional[np.ndarray],
-                 regions: Sequence[tuple[SealedRegion, np.ndarray]], channels: int) -> list[tuple[bytes, bytes]]:
-    """(compressed pixels, compressed mask) per region: the plaintext of every payload version."""
+def region_content(original: np.ndarray, original_alpha: Optional[np.ndarray],
+                   regions: Sequence[tuple[SealedRegion, np.ndarray]], channels: int,
+                   published_sha256: str) -> tuple[dict, bytes]:
+    """What every payload version seals: the header fields that describe the image and its regions (all but the
+    keys and the cipher), and the plaintext (each region's compressed pixels, then its compressed mask)."""
     h, w = original.shape[:2]
     alpha = original_alpha if channels == 4 else None
     if channels == 4 and alpha is None:
         alpha = np.full((h, w), 255, np.uint8)
-    return [(_pack_region(original, alpha, r.rect), _pack_mask(m)) for r, m in regions]
-
-
-def region_fields(regions: Sequence[tuple[SealedRegion, np.ndarray]], blobs: Sequence[tuple[bytes, bytes]]) -> dict:
-    """The header fields that describe the regions and the ciphertext they make."""
-    return {
+    blobs = [(_pack_region(original, alpha, r.rect), _pack_mask(m)) for r, m in regions]
+    fields = {
+        "image": {"width": w, "height": h, "channels": channels, "sha256": published_sha256},
         "compression": COMPRESSION,
         "regions": [
             {"index": r.index, "kind": r.kind, "x": r.rect.x0, "y": r.rect.y0, "w": r.rect.width,
@@ -157,11 +157,16 @@ def region_fields(regions: Sequence[tuple[SealedRegion, np.ndarray]], blobs: Seq
             for (r, _), (b, m) in zip(regions, blobs)
         ],
         "ciphertext_length": sum(len(b) + len(m) for b, m in blobs) + _GCM_TAG,
+        "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
     }
+    return fields, b"".join(b + m for b, m in blobs)
 
 
-def utc_created() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+def encrypt_content(version: int, header: dict, dek: bytes, nonce: bytes, plaintext: bytes) -> tuple[bytes, bytes]:
+    """(associated data, ciphertext): the prefix and canonical JSON header, authenticated by GCM with `dek`."""
+    header_bytes = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    aad = PREFIX.pack(MAGIC, version, len(header_bytes)) + header_bytes
+    return aad, AESGCM(dek).encrypt(nonce, plaintext, aad)
 
 
 def build_payload(*, key_id: str, key_label: str, kek: bytes, original: np.ndarray,
@@ -172,21 +177,16 @@ def build_payload(*, key_id: str, key_label: str, kek: bytes, original: np.ndarr
     `regions` pairs each region with its rect-sized boolean mask. The data key is wrapped by `kek`.
     `channels` is 4 to seal `original_alpha` too (opaque if None), 3 for RGB only.
     """
-    h, w = original.shape[:2]
-    blobs = region_blobs(original, original_alpha, regions, channels)
+    content, plaintext = region_content(original, original_alpha, regions, channels, published_sha256)
     dek, nonce = AESGCM.generate_key(bit_length=256), os.urandom(12)
     header = {
         "version": VERSION,
         "key": {"id": key_id, "label": key_label},
         "wrap": {"alg": "A256KW", "dek": base64.b64encode(aes_key_wrap(kek, dek)).decode("ascii")},
         "cipher": {"alg": "A256GCM", "nonce": base64.b64encode(nonce).decode("ascii")},
-        "image": {"width": w, "height": h, "channels": channels, "sha256": published_sha256},
-        **region_fields(regions, blobs),
-        "created": utc_created(),
+        **content,
     }
-    header_bytes = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    prefix = PREFIX.pack(MAGIC, VERSION, len(header_bytes)) + header_bytes
-    ciphertext = AESGCM(dek).encrypt(nonce, b"".join(b + m for b, m in blobs), prefix)
+    prefix, ciphertext = encrypt_content(VERSION, header, dek, nonce, plaintext)
     data = prefix + ciphertext
     # Validate what we wrote with the same parser a recipient runs: a payload we cannot read is never shipped.
     parse_payload(data)
@@ -290,26 +290,35 @@ def hex_id(value: object) -> str:
     return key_id
 
 
-def parse_payload(data: bytes) -> Payload:
-    """Check structure and limits (no key needed); PayloadError with one sentence if anything is off."""
+def parse_envelope(data: bytes, version: int, parse_header: Callable[[object, int], T], trailer: int = 0,
+                   explain_version: bool = False) -> tuple[int, T]:
+    """Check the size, magic, version and header length of a payload of `version`, then parse its JSON header with
+    `parse_header(doc, bytes after the header and the trailer)`; returns where the header ends and what that gave.
+
+    `trailer` bytes (a signature) sit between header and ciphertext. A version other than `version` is damage, or
+    with `explain_version` the sentence that Veil is too old. PayloadError with one sentence if anything is off.
+    """
     if len(data) > MAX_PAYLOAD_BYTES:
         raise PayloadError("The recovery data in this file is larger than Veil accepts; nothing was restored.")
     if len(data) < PREFIX.size or data[:4] != MAGIC:
         raise PayloadError(DAMAGED)
-    _, version, header_len = PREFIX.unpack_from(data)
-    if version != VERSION:
-        raise PayloadError(
-            f"This recovery data uses format version {version}, which this version of Veil cannot read; "
-            "update Veil."
-        )
+    _, found, header_len = PREFIX.unpack_from(data)
+    if found != version:
+        raise PayloadError(f"This recovery data uses format version {found}, which this version of Veil cannot "
+                           "read; update Veil." if explain_version else DAMAGED)
     end = PREFIX.size + header_len
-    if header_len > MAX_HEADER_BYTES or end > len(data):
+    if header_len > MAX_HEADER_BYTES or end + trailer > len(data):
         raise PayloadError(DAMAGED)
     try:
         doc = json.loads(data[PREFIX.size:end].decode("utf-8"))
-        header, wrapped, nonce, sizes = _parse_header(doc, len(data) - end)
+        return end, parse_header(doc, len(data) - end - trailer)
     except (ValueError, TypeError, KeyError, RecursionError, binascii.Error, UnicodeDecodeError) as e:
         raise PayloadError(DAMAGED) from e
+
+
+def parse_payload(data: bytes) -> Payload:
+    """Check structure and limits (no key needed); PayloadError with one sentence if anything is off."""
+    end, (header, wrapped, nonce, sizes) = parse_envelope(data, VERSION, _parse_header, explain_version=True)
     return Payload(header, bytes(data[:end]), wrapped, nonce, sizes, bytes(data[end:]))
 
 

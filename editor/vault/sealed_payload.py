@@ -17,9 +17,7 @@ here with a `Signer`.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
@@ -30,9 +28,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from . import payload as v1
 from .errors import KeyNotFoundError, PayloadError, WrongKeyError
 from .keypairs import AEAD_NAME, DEK_BYTES, KDF_NAME, SUITES, WRAPPED_BYTES, RecipientKey, show_fingerprint, unwrap_dek
-from .payload import (DAMAGED, MAGIC, MAX_HEADER_BYTES, MAX_PAYLOAD_BYTES, PREFIX, RecoveredRegion, SealedRegion,
-                      b64_field, check_wanted, decrypt_regions, dict_field, hex_id, int_field, parse_image,
-                      parse_regions, region_blobs, region_fields, str_field, utc_created)
+from .payload import (MAGIC, PREFIX, RecoveredRegion, SealedRegion, b64_field, check_wanted, decrypt_regions,
+                      dict_field, encrypt_content, hex_id, parse_envelope, parse_image, parse_regions,
+                      region_content, str_field)
 from .signing import ED25519, SIGNATURE_BYTES, SealerIdentity
 
 VERSION = 2
@@ -125,8 +123,7 @@ def seal_payload(*, recipients: Sequence[RecipientKey], sealer: SealerIdentity, 
     ids = [r.key_id for r in recipients]
     if not 1 <= len(ids) <= MAX_RECIPIENTS or len(set(ids)) != len(ids):
         raise ValueError(f"1 to {MAX_RECIPIENTS} distinct recipients")
-    h, w = original.shape[:2]
-    blobs = region_blobs(original, original_alpha, regions, channels)
+    content, plaintext = region_content(original, original_alpha, regions, channels, published_sha256)
     dek, nonce, seal_id = AESGCM.generate_key(bit_length=256), os.urandom(12), os.urandom(SEAL_ID_BYTES)
     header = {
         "version": VERSION,
@@ -135,14 +132,9 @@ def seal_payload(*, recipients: Sequence[RecipientKey], sealer: SealerIdentity, 
                         "dek": _text(r.wrap(dek, _wrap_info(seal_id, r.key_id)))} for r in recipients],
         "sealer": {"alg": ED25519, "id": sealer.key_id, "label": sealer.label, "key": _text(sealer.public)},
         "cipher": {"alg": "A256GCM", "nonce": _text(nonce)},
-        "image": {"width": w, "height": h, "channels": channels, "sha256": published_sha256},
-        **region_fields(regions, blobs),
-        "created": utc_created(),
+        **content,
     }
-    header_bytes = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    aad = PREFIX.pack(MAGIC, VERSION, len(header_bytes)) + header_bytes
-    ciphertext = AESGCM(dek).encrypt(nonce, b"".join(b + m for b, m in blobs), aad)
-    return UnsignedSeal(aad, ciphertext)
+    return UnsignedSeal(*encrypt_content(VERSION, header, dek, nonce, plaintext))
 
 
 def build_sealed_payload(*, recipients: Sequence[RecipientKey], signer, original: np.ndarray,
@@ -205,19 +197,7 @@ def _parse_header(doc: object, remaining: int) -> tuple[SealedHeader, bytes, tup
 
 def parse_sealed_payload(data: bytes) -> SealedPayload:
     """Check structure and limits of a format-2 payload (no key needed); PayloadError with one sentence."""
-    if len(data) > MAX_PAYLOAD_BYTES:
-        raise PayloadError("The recovery data in this file is larger than Veil accepts; nothing was restored.")
-    if len(data) < PREFIX.size or data[:4] != MAGIC:
-        raise PayloadError(DAMAGED)
-    _, version, header_len = PREFIX.unpack_from(data)
-    end = PREFIX.size + header_len
-    if version != VERSION or header_len > MAX_HEADER_BYTES or end + SIGNATURE_BYTES > len(data):
-        raise PayloadError(DAMAGED)
-    try:
-        doc = json.loads(data[PREFIX.size:end].decode("utf-8"))
-        header, nonce, sizes = _parse_header(doc, len(data) - end - SIGNATURE_BYTES)
-    except (ValueError, TypeError, KeyError, RecursionError, binascii.Error, UnicodeDecodeError) as e:
-        raise PayloadError(DAMAGED) from e
+    end, (header, nonce, sizes) = parse_envelope(data, VERSION, _parse_header, trailer=SIGNATURE_BYTES)
     signature = bytes(data[end:end + SIGNATURE_BYTES])
     return SealedPayload(header, bytes(data[:end]), signature, nonce, sizes, bytes(data[end + SIGNATURE_BYTES:]))
 
