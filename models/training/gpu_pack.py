@@ -24,7 +24,7 @@ import numpy as np
 
 from models.training import lpips_weights
 from models.training.dataset import FaceCache, validation_subset
-from models.training.synth_masks import TEMPLATE_WIDTH, TEXTURE_SIDE
+from models.training.synth_masks import shrink_template, shrink_texture, template_entries, texture_files
 
 REPO = Path(__file__).resolve().parents[2]
 PACK = REPO / "data" / "gpu" / "pack.npz"
@@ -33,8 +33,7 @@ WEBP_QUALITY = 75
 
 
 def _encode(image_rgb: np.ndarray, ext: str, params: list[int]) -> bytes:
-    ok, buf = cv2.imencode(ext, cv2.cvtColor(image_rgb, cv2.COLOR_RGB2BGR) if image_rgb.shape[2] == 3
-                           else cv2.cvtColor(image_rgb, cv2.COLOR_RGBA2BGRA), params)
+    ok, buf = cv2.imencode(ext, cv2.cvtColor(image_rgb, cv2.COLOR_RGB2BGR), params)
     if not ok:
         raise ValueError(f"OpenCV could not encode {ext}")
     return buf.tobytes()
@@ -52,23 +51,15 @@ def _unblob(data: np.ndarray, ends: np.ndarray) -> list[bytes]:
 
 
 def _shrunk_templates(root: Path) -> tuple[list[bytes], str]:
-    """Templates resized to TEMPLATE_WIDTH (PNG with alpha) and a masks.cfg whose anchors match them."""
-    cfg = configparser.ConfigParser(inline_comment_prefixes=(";",), comment_prefixes=(";", "#"))
-    cfg.read(root / "masks.cfg")
+    """Templates shrunk as the library shrinks them (PNG with alpha) and a masks.cfg whose anchors match them."""
     files, out = [], configparser.ConfigParser()
-    for name in cfg.sections():
-        section = cfg[name]
-        if "template" not in section:
-            continue
-        file = Path(section["template"]).name
-        bgra = cv2.imread(str(root / "templates" / file), cv2.IMREAD_UNCHANGED)
-        scale = TEMPLATE_WIDTH / bgra.shape[1]
-        small = cv2.resize(bgra, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    for name, path, anchors in template_entries(root):
+        small, scale = shrink_template(cv2.imread(str(path), cv2.IMREAD_UNCHANGED))
         ok, buf = cv2.imencode(".png", small)
-        files.append((file, buf.tobytes()))
-        out[name] = {"template": f"templates/{file}"}
-        for k in "abcdef":
-            x, y = (float(v) * scale for v in section[f"mask_{k}"].split(","))
+        files.append((path.name, buf.tobytes()))
+        out[name] = {"template": f"templates/{path.name}"}
+        for k, anchor in zip("abcdef", anchors):
+            x, y = (float(v) * scale for v in anchor.split(","))
             out[name][f"mask_{k}"] = f"{x:.3f}, {y:.3f}"
     text = io.StringIO()
     out.write(text)
@@ -77,15 +68,11 @@ def _shrunk_templates(root: Path) -> tuple[list[bytes], str]:
 
 def _shrunk_textures(root: Path) -> list[bytes]:
     items = []
-    for path in sorted((root / "textures").rglob("*")):
-        if not path.is_file():
-            continue
+    for path in texture_files(root):
         bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if bgr is None:
             continue
-        scale = TEXTURE_SIDE / min(bgr.shape[:2])
-        ok, buf = cv2.imencode(".jpg", cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA),
-                               [cv2.IMWRITE_JPEG_QUALITY, 92])
+        ok, buf = cv2.imencode(".jpg", shrink_texture(bgr), [cv2.IMWRITE_JPEG_QUALITY, 92])
         items.append(str(path.relative_to(root / "textures")).replace("/", "_").encode() + b"\0" + buf.tobytes())
     return items
 

@@ -46,16 +46,8 @@ class MaskLibrary:
     """All templates of masks.cfg and all fabric textures, loaded and shrunk once."""
 
     def __init__(self, root: Path) -> None:
-        cfg = configparser.ConfigParser(inline_comment_prefixes=(";",), comment_prefixes=(";", "#"))
-        cfg.read(root / "masks.cfg")
-        self.templates: list[MaskTemplate] = []
-        for name in cfg.sections():
-            section = cfg[name]
-            if "template" not in section:
-                continue                                   # 'empty' / 'inpaint' pseudo-entries
-            self.templates.append(_load_template(root / "templates" / Path(section["template"]).name, name,
-                                                 [section[f"mask_{k}"] for k in "abcdef"]))
-        self.textures = [_load_texture(p) for p in sorted((root / "textures").rglob("*")) if p.is_file()]
+        self.templates = [_load_template(path, name, anchors) for name, path, anchors in template_entries(root)]
+        self.textures = [_load_texture(p) for p in texture_files(root)]
         if not self.templates or not self.textures:
             raise FileNotFoundError(f"no mask templates or textures under {root}")
 
@@ -64,12 +56,35 @@ class MaskLibrary:
         return options[rng.integers(len(options))]
 
 
+def template_entries(root: Path) -> list[tuple[str, Path, list[str]]]:
+    """(masks.cfg section, template file, anchor texts a..f) of every template under `root`."""
+    cfg = configparser.ConfigParser(inline_comment_prefixes=(";",), comment_prefixes=(";", "#"))
+    cfg.read(root / "masks.cfg")
+    return [(name, root / "templates" / Path(cfg[name]["template"]).name, [cfg[name][f"mask_{k}"] for k in "abcdef"])
+            for name in cfg.sections() if "template" in cfg[name]]      # 'empty' / 'inpaint' are pseudo-entries
+
+
+def texture_files(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "textures").rglob("*") if p.is_file())
+
+
+def shrink_template(bgra: np.ndarray) -> tuple[np.ndarray, float]:
+    """The template at about TEMPLATE_WIDTH (area-averaged) and the scale its anchors take."""
+    scale = TEMPLATE_WIDTH / bgra.shape[1]
+    return cv2.resize(bgra, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
+
+
+def shrink_texture(image: np.ndarray) -> np.ndarray:
+    """The fabric texture with its shorter side TEXTURE_SIDE (area-averaged)."""
+    scale = TEXTURE_SIDE / min(image.shape[:2])
+    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+
 def _load_template(path: Path, name: str, anchor_text: list[str]) -> MaskTemplate:
     bgra = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if bgra is None or bgra.ndim != 3 or bgra.shape[2] != 4:
         raise FileNotFoundError(f"mask template {path} is missing or has no alpha channel")
-    scale = TEMPLATE_WIDTH / bgra.shape[1]
-    bgra = cv2.resize(bgra, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    bgra, scale = shrink_template(bgra)
     rgba = cv2.cvtColor(bgra, cv2.COLOR_BGRA2RGBA).astype(np.float32) / 255.0
     anchors = np.array([[float(v) for v in a.split(",")] for a in anchor_text], np.float32) * scale
     base, _, side = name.rpartition("_") if name.endswith(("_left", "_right")) else (name, "", "front")
@@ -79,8 +94,7 @@ def _load_template(path: Path, name: str, anchor_text: list[str]) -> MaskTemplat
 
 def _load_texture(path: Path) -> np.ndarray:
     rgb = cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    scale = TEXTURE_SIDE / min(rgb.shape[:2])
-    return cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    return shrink_texture(rgb).astype(np.float32) / 255.0
 
 
 def face_anchors(landmarks68: np.ndarray) -> np.ndarray:
