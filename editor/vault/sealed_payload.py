@@ -20,6 +20,7 @@ import base64
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Optional, Sequence
 
 import numpy as np
@@ -27,7 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from . import payload as v1
 from .errors import KeyNotFoundError, PayloadError, WrongKeyError
-from .keypairs import AEAD_NAME, DEK_BYTES, KDF_NAME, SUITES, WRAPPED_BYTES, RecipientKey, show_fingerprint, unwrap_dek
+from .keypairs import AEAD_NAME, KDF_NAME, SUITES, WRAPPED_BYTES, RecipientKey, show_fingerprint, unwrap_dek
 from .payload import (MAGIC, PREFIX, RecoveredRegion, SealedRegion, b64_field, check_wanted, decrypt_regions,
                       dict_field, encrypt_content, hex_id, parse_envelope, parse_image, parse_regions,
                       region_content, str_field)
@@ -82,6 +83,12 @@ class SealedPayload:
         return signed_message(self.associated_data, self.ciphertext)
 
     def signature_valid(self) -> bool:
+        return self._signature_valid
+
+    @cached_property
+    def _signature_valid(self) -> bool:
+        # Once per parsed payload: recovery asks who sealed before any key is used, and opening checks again; the
+        # message hashes the whole ciphertext.
         return self.header.sealer.verify(self.signature, self.signed_message)
 
 
@@ -226,7 +233,7 @@ def open_sealed_payload(payload: SealedPayload, key_id: str, suite: str, private
                                "nothing was restored.")
     dek = unwrap_dek(suite, private, entry.wrapped_dek, _wrap_info(header.seal_id, key_id)) \
         if entry.suite == suite else None
-    if dek is None or len(dek) != DEK_BYTES:
+    if dek is None:
         raise WrongKeyError(
             f'Your key "{entry.label}" ({show_fingerprint(key_id)}) does not open the data key sealed for it '
             "(the entry was replaced or altered); nothing was restored."
