@@ -25,14 +25,20 @@ def photos(tmp_path):
     return pair, paths
 
 
-def test_the_reference_action_removes_the_mask_in_one_undo_step(qtbot, window, dialog_log, photos):
-    pair, paths = photos
-    open_and_wait(qtbot, window, paths["masked"])
-    doc = window.doc
-    dialog_log.open_path = str(paths["reference"])
+def _unmask_with(qtbot, window, dialog_log, masked, reference) -> str:
+    """Open `masked`, run the reference action with `reference` picked in the file dialog: the job's outcome."""
+    open_and_wait(qtbot, window, masked)
+    dialog_log.open_path = str(reference)
     with qtbot.waitSignal(window.runner.finished, timeout=JOB_TIMEOUT_MS) as blocker:
         window.commands.remove_face_mask_reference.trigger()
-    assert blocker.args[1] == "done", dialog_log.errors
+    return blocker.args[1]
+
+
+def test_the_reference_action_removes_the_mask_in_one_undo_step(qtbot, window, dialog_log, photos):
+    pair, paths = photos
+    outcome = _unmask_with(qtbot, window, dialog_log, paths["masked"], paths["reference"])
+    doc = window.doc
+    assert outcome == "done", dialog_log.errors
     assert doc.history.depth == 1 and doc.history.undo_label == UNDO_LABEL
     assert "using the reference photo" in window.statusBar().currentMessage()
     covered = pair.coverage > 0
@@ -43,12 +49,9 @@ def test_the_reference_action_removes_the_mask_in_one_undo_step(qtbot, window, d
 
 def test_another_person_is_refused_in_a_dialog_and_nothing_changes(qtbot, window, dialog_log, photos):
     pair, paths = photos
-    open_and_wait(qtbot, window, paths["masked"])
+    outcome = _unmask_with(qtbot, window, dialog_log, paths["masked"], paths["other"])
     doc = window.doc
-    dialog_log.open_path = str(paths["other"])
-    with qtbot.waitSignal(window.runner.finished, timeout=JOB_TIMEOUT_MS) as blocker:
-        window.commands.remove_face_mask_reference.trigger()
-    assert blocker.args[1] == "failed"
+    assert outcome == "failed"
     assert dialog_log.last_error.startswith("The reference photo other.png shows a different person")
     np.testing.assert_array_equal(doc.image, pair.masked)
     assert doc.history.depth == 0
