@@ -46,6 +46,7 @@ from editor.anonymize.recognizers import Recognizer  # noqa: E402
 from editor.anonymize.verify import landmark_nme, redetect  # noqa: E402
 from editor.core.image_io import load_image  # noqa: E402
 from editor.vision.pipeline import default_pipeline  # noqa: E402
+from models.training.inpaint_quality import nearest_is_same  # noqa: E402
 from models.training.split import identities  # noqa: E402
 
 TARGETS = {"match": 0.01, "gallery": 0.10, "redetected": 0.99, "two_seeds": 0.90, "cpu_ms": 300.0}
@@ -159,13 +160,11 @@ def gallery_hits(recognizers, people: list[str], originals: list[dict], anonymiz
     """For each anonymized face and recognizer: is the nearest other original photo one of the same person?"""
     out = [{} for _ in people]
     labels = np.array(people)
+    own = np.eye(len(anonymized), len(originals), dtype=bool)    # the probe's own original photo is not in its gallery
     for r in recognizers:
-        gallery = np.stack([o[r.name] for o in originals]).astype(np.float64)
-        probes = np.stack([a[r.name] for a in anonymized]).astype(np.float64)
-        dist = np.linalg.norm(probes[:, None] - gallery[None], axis=2)
-        np.fill_diagonal(dist, np.inf)                 # the probe's own original photo is not in its gallery
-        nearest = dist.argmin(axis=1)
-        for k, hit in enumerate(labels[nearest] == labels):
+        gallery = np.stack([o[r.name] for o in originals])
+        probes = np.stack([a[r.name] for a in anonymized])
+        for k, hit in enumerate(nearest_is_same(probes, labels, gallery, labels, own)):
             out[k][r.name] = bool(hit)
     return out
 
