@@ -13,6 +13,7 @@ from models.training import lpips_weights  # noqa: E402
 from models.training.checkpoints import save_portable  # noqa: E402
 from models.training.discriminator import (PatchDiscriminator, discriminator_hinge, generator_hinge,  # noqa: E402
                                            patch_weight)
+from models.training.evaluate import BASELINE  # noqa: E402
 from models.training.inpaint_quality import texture_ratio, top1_recognition  # noqa: E402
 from models.training.losses import texture_ratio as texture_ratio_torch  # noqa: E402
 from models.training.nets import InpainterConfig, MCSAMInpainter  # noqa: E402
@@ -20,7 +21,6 @@ from models.training.train_common import Task, _initialise  # noqa: E402
 
 torch.set_num_threads(1)
 REPO = Path(__file__).resolve().parents[2]
-BASELINE = REPO / "models" / "training" / "baselines" / "mcsam_l1_step6201.onnx"
 SAMPLE = REPO / "resources" / "sample.jpg"
 TINY = InpainterConfig(widths=(4, 8, 8, 16, 16), bottleneck_blocks=2)
 
