@@ -38,7 +38,8 @@ from . import keypairs, signing
 from .errors import KeyExistsError, KeyNotFoundError, KeyringUnavailableError, VaultError
 from .keypairs import RecipientKey, fingerprint, show_fingerprint
 from .keyring_backend import secure_backend
-from .signing import ED25519, LocalSigner, SealerIdentity
+from .payload import b64_field
+from .signing import ED25519, LocalSigner
 
 SERVICE = "veil"
 KEY_BYTES = 32
@@ -107,13 +108,9 @@ def default_sealer_label() -> str:
     return clean_label(f"{user}@{socket.gethostname() or 'localhost'}")
 
 
-def _unb64(value: object, size: int) -> bytes:
-    if not isinstance(value, str):
-        raise ValueError("not base64 text")
-    data = base64.b64decode(value, validate=True)
-    if len(data) != size:
-        raise ValueError("wrong length")
-    return data
+def _fingerprinted(kind: str, suite: str, public: bytes, label: str) -> KeyInfo:
+    """The info of a new key whose id is the fingerprint of its public key."""
+    return KeyInfo(fingerprint(suite, public), clean_label(label), utc_now(), kind, suite)
 
 
 def _parse_item(key_id: str, item: dict) -> dict:
@@ -123,26 +120,24 @@ def _parse_item(key_id: str, item: dict) -> dict:
     if not isinstance(item["label"], str):
         raise ValueError("bad label")
     if kind == SYMMETRIC:
-        out["key"] = base64.b64decode(item["key"], validate=True)
-        if len(out["key"]) != KEY_BYTES:
-            raise ValueError("bad key")
+        out["key"] = b64_field(item["key"], KEY_BYTES)
         return out
     if kind in (PAIR, RECIPIENT):
         suite = item["suite"]
         if suite not in keypairs.SUITES:
             raise ValueError("unknown suite")
         if kind == PAIR:
-            out["private"] = _unb64(item["private"], keypairs.PRIVATE_BYTES[suite])
+            out["private"] = b64_field(item["private"], keypairs.PRIVATE_BYTES[suite])
             out["public"] = keypairs.public_of(suite, out["private"])
         else:
-            out["public"] = _unb64(item["public"], keypairs.PUBLIC_BYTES[suite])
+            out["public"] = b64_field(item["public"], keypairs.PUBLIC_BYTES[suite])
     elif kind in (SEALER, SIGNING):
         suite = ED25519
         if kind == SIGNING:
-            out["private"] = _unb64(item["private"], signing.PRIVATE_BYTES)
+            out["private"] = b64_field(item["private"], signing.PRIVATE_BYTES)
             out["public"] = signing.public_of(out["private"])
         else:
-            out["public"] = _unb64(item["public"], signing.PUBLIC_BYTES)
+            out["public"] = b64_field(item["public"], signing.PUBLIC_BYTES)
     else:
         raise ValueError("unknown kind")
     if fingerprint(suite, out["public"]) != key_id:
@@ -196,14 +191,18 @@ class KeyStore:
             raise VaultError(f"The keyring item for key {key_id} is damaged or was replaced, so Veil will not "
                              "use it; delete it and import the key again.") from e
 
-    def _write_secret(self, info: KeyInfo, key: bytes) -> None:
-        item = {"v": 1, "key": base64.b64encode(key).decode("ascii"), "label": info.label, "created": info.created}
-        self._call("store a recovery key", self.backend.set_password, self._service, info.key_id, json.dumps(item))
-
-    def _write_item(self, info: KeyInfo, **material: bytes) -> None:
-        item = {"v": 2, "kind": info.kind, "label": info.label, "created": info.created, "suite": info.suite}
-        item.update({name: base64.b64encode(data).decode("ascii") for name, data in material.items()})
-        self._call("store a key", self.backend.set_password, self._service, info.key_id, json.dumps(item))
+    def _add_item(self, info: KeyInfo, **material: bytes) -> KeyInfo:
+        """Store the keyring item (a symmetric key in the first design's layout), then list it in the index."""
+        encoded = {name: base64.b64encode(data).decode("ascii") for name, data in material.items()}
+        if info.kind == SYMMETRIC:
+            item = {"v": 1, **encoded, "label": info.label, "created": info.created}
+        else:
+            item = {"v": 2, "kind": info.kind, "label": info.label, "created": info.created, "suite": info.suite,
+                    **encoded}
+        what = "store a recovery key" if info.kind == SYMMETRIC else "store a key"
+        self._call(what, self.backend.set_password, self._service, info.key_id, json.dumps(item))
+        self._write_index(self._read_index() + [info])
+        return info
 
     def _info(self, key_id: str, item: dict, indexed_created: str = "") -> KeyInfo:
         return KeyInfo(key_id, item["label"], item["created"] or indexed_created, item["kind"], item["suite"])
@@ -291,10 +290,7 @@ class KeyStore:
     def create(self, label: str) -> KeyInfo:
         label = clean_label(label)
         self._refuse_duplicate_label(label)
-        info = KeyInfo(new_key_id(), label, utc_now())
-        self._write_secret(info, secrets.token_bytes(KEY_BYTES))
-        self._write_index(self._read_index() + [info])
-        return info
+        return self._add_item(KeyInfo(new_key_id(), label, utc_now()), key=secrets.token_bytes(KEY_BYTES))
 
     def add(self, info: KeyInfo, key: bytes) -> KeyInfo:
         """Store a key received from another keyholder (import)."""
@@ -304,26 +300,21 @@ class KeyStore:
         if self._read_secret(info.key_id) is not None:
             raise KeyExistsError(f"The recovery key {info.describe()} is already in your keyring.")
         self._refuse_duplicate_label(info.label)
-        self._write_secret(info, key)
-        self._write_index(self._read_index() + [info])
-        return info
+        return self._add_item(info, key=key)
 
     # -- key pairs, recipients, sealers -----------------------------------------------------------------------
     def _store_new(self, info: KeyInfo, **material: bytes) -> KeyInfo:
         if self._read_secret(info.key_id) is not None:
             raise KeyExistsError(f"The key {info.describe()} is already in your keyring.")
         self._refuse_duplicate_label(info.label)
-        self._write_item(info, **material)
-        self._write_index(self._read_index() + [info])
-        return info
+        return self._add_item(info, **material)
 
     def create_pair(self, label: str, suite: Optional[str] = None) -> KeyInfo:
         """A new recovery key pair; the private key never leaves the keyring (except in a key file)."""
         suite = suite or keypairs.default_suite()
         private = keypairs.generate_private(suite)
-        info = KeyInfo(fingerprint(suite, keypairs.public_of(suite, private)), clean_label(label), utc_now(), PAIR,
-                       suite)
-        return self._store_new(info, private=private)
+        return self._store_new(_fingerprinted(PAIR, suite, keypairs.public_of(suite, private), label),
+                               private=private)
 
     def add_pair(self, info: KeyInfo, private: bytes) -> KeyInfo:
         """Store a key pair received in a key file; its id must be the fingerprint of its public key."""
@@ -337,12 +328,10 @@ class KeyStore:
         return self._store_new(info, private=private)
 
     def add_recipient(self, label: str, suite: str, public: bytes) -> KeyInfo:
-        info = KeyInfo(fingerprint(suite, public), clean_label(label), utc_now(), RECIPIENT, suite)
-        return self._store_new(info, public=public)
+        return self._store_new(_fingerprinted(RECIPIENT, suite, public, label), public=public)
 
     def add_sealer(self, label: str, public: bytes) -> KeyInfo:
-        info = KeyInfo(fingerprint(ED25519, public), clean_label(label), utc_now(), SEALER, ED25519)
-        return self._store_new(info, public=public)
+        return self._store_new(_fingerprinted(SEALER, ED25519, public, label), public=public)
 
     def recipient_key(self, info: KeyInfo) -> RecipientKey:
         """The public key to seal for: a recipient's, or that of one of your own key pairs."""
@@ -386,19 +375,13 @@ class KeyStore:
             if not create:
                 return None
             private = signing.new_signing_key()
-            label = clean_label(label) if label else default_sealer_label()
-            info = KeyInfo(fingerprint(ED25519, signing.public_of(private)), label, utc_now(), SIGNING, ED25519)
-            self._write_item(info, private=private)
-            self._write_index(self._read_index() + [info])
-            own = [info]
+            info = _fingerprinted(SIGNING, ED25519, signing.public_of(private), label or default_sealer_label())
+            own = [self._add_item(info, private=private)]
         info = min(own, key=lambda k: k.created)
         item = self._read_secret(info.key_id)
         if item is None:
             raise KeyNotFoundError("Your signing key vanished from the keyring while Veil read it; try again.")
         return LocalSigner(item["private"], item["label"])
-
-    def sealer_identity(self, info: KeyInfo) -> SealerIdentity:
-        return SealerIdentity(self.public_of(info), info.label)
 
     def delete(self, key_id: str) -> None:
         if self._read_secret(key_id) is not None:
