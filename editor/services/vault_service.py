@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
@@ -379,17 +380,14 @@ class VaultService(KeyService):
             self.refuse_sealer(sealer, require_trusted_sealer)
             pair, private = self.restoring_pair(payload)
             key_id = pair.key_id
+            open_regions = partial(open_sealed_payload, payload, pair.key_id, pair.suite, private)
         else:
-            kek = self.keys.key_bytes(header.key_id, header.key_label)
             key_id = header.key_id
+            open_regions = partial(open_payload, payload, self.keys.key_bytes(header.key_id, header.key_label))
         ctx.progress(0.2, "Decoding the photo")
         published = image_io.load_image_bytes(data, path.name)
         ctx.progress(0.5, "Opening the recovery data")
-        digest = image_digest(published.pixels, published.alpha)
-        if isinstance(payload, SealedPayload):
-            opened = open_sealed_payload(payload, pair.key_id, pair.suite, private, digest, chosen)
-        else:
-            opened = open_payload(payload, kek, digest, chosen)
+        opened = open_regions(image_digest(published.pixels, published.alpha), chosen)
         restored = _compose(published, opened, header.channels)
 
         ctx.progress(0.8, f"Writing {out_path.name}")
