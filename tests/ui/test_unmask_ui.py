@@ -9,24 +9,17 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from masked_sample import sample_wearing      # tests/masked_sample.py
 from ui_helpers import JOB_TIMEOUT_MS, open_and_wait
 
 from editor.services.faces import detect_faces
 from editor.services.unmask_service import UNDO_LABEL
-from editor.vision.synthetic_mask import load_templates, wear_mask
-
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT.parent / "shared" / "data" / "mask-templates"
 
 
 @pytest.fixture
-def masked_photo(tmp_path, sample_photo) -> Path:
+def masked_photo(tmp_path) -> Path:
     """The astronaut wearing a cloth mask (MIT template), as a PNG."""
-    if not (TEMPLATES / "masks.cfg").exists():
-        pytest.skip("mask templates (../shared/data/mask-templates) not present")
-    sample = np.asarray(Image.open(sample_photo).convert("RGB"))
-    template = next(t for t in load_templates(TEMPLATES) if t.name == "cloth")
-    masked, _ = wear_mask(sample, detect_faces(sample)[0].landmarks68, template)
+    masked, _ = sample_wearing("cloth")["cloth"]
     path = tmp_path / "masked.png"
     Image.fromarray(masked).save(path)
     return path
