@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 
 from editor.services.vault_service import VaultService
 from editor.vault.audit import AuditLog
-from editor.vault.keystore import KeyStore
+from editor.vault.keystore import SERVICE, KeyStore
 
 def pytest_collection_modifyitems(config, items):
     """`slow` tests (the 10,000-case fuzz) run only when asked for with `-m slow`."""
@@ -23,19 +24,30 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def keystore(secret_service, data_dir):
-    store = KeyStore(backend=secret_service, data_dir=data_dir)
-    yield store
-    # Leave the session keyring as we found it (the index names every key the test created).
-    index = data_dir / "keys.json"
-    if index.exists():
-        import json
+def keystore_for(secret_service):
+    """keystore_for(data_dir, service) -> a KeyStore over the session keyring, with its own index in `data_dir` and
+    its own keyring service name (another profile); the keys it holds are deleted after the test."""
+    made = []
 
-        for entry in json.loads(index.read_text())["keys"]:
-            try:
-                secret_service.delete_password("veil", entry["id"])
-            except Exception:  # already deleted by the test
-                pass
+    def make(data_dir: Path, service: str = SERVICE) -> KeyStore:
+        made.append((data_dir, service))
+        return KeyStore(backend=secret_service, data_dir=data_dir, service=service)
+
+    yield make
+    # Leave the session keyring as we found it (each index names every key the test created).
+    for data_dir, service in made:
+        index = data_dir / "keys.json"
+        if index.exists():
+            for entry in json.loads(index.read_text())["keys"]:
+                try:
+                    secret_service.delete_password(service, entry["id"])
+                except Exception:  # already deleted by the test
+                    pass
+
+
+@pytest.fixture
+def keystore(keystore_for, data_dir):
+    return keystore_for(data_dir)
 
 
 @pytest.fixture

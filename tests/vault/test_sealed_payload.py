@@ -4,7 +4,6 @@ refusal (one clear error, never a crash, never pixels) of tampered, swapped, re-
 from __future__ import annotations
 
 import base64
-import json
 import multiprocessing
 import struct
 from concurrent.futures import ProcessPoolExecutor
@@ -18,10 +17,12 @@ from editor.core.geometry import Rect
 from editor.vault import keypairs
 from editor.vault.errors import KeyNotFoundError, PayloadError, VaultError, WrongImageError, WrongKeyError
 from editor.vault.keypairs import CLASSIC, HYBRID, RecipientKey
-from editor.vault.payload import DAMAGED, MOVED, PREFIX, TAMPERED, SealedRegion, image_digest
+from editor.vault.payload import DAMAGED, MOVED, TAMPERED, SealedRegion, image_digest
 from editor.vault.sealed_payload import (BAD_SIGNATURE, SealedPayload, build_sealed_payload, open_sealed_payload,
-                                         parse_sealed_payload, read_payload, seal_payload, signed_message)
-from editor.vault.signing import SIGNATURE_BYTES, LocalSigner, new_signing_key
+                                         parse_sealed_payload, read_payload, seal_payload)
+from editor.vault.signing import LocalSigner, new_signing_key
+
+from sealed_parts import assemble, resign, split
 
 RNG = np.random.default_rng(11)
 ORIGINAL = RNG.integers(0, 256, (60, 80, 3), dtype=np.uint8)
@@ -60,26 +61,6 @@ def make(recipients=(HR, LEGAL), signer=STAFF, channels: int = 3) -> bytes:
 
 
 VALID = make()
-
-
-def split(data: bytes) -> tuple[dict, bytes, bytes]:
-    _, _, n = PREFIX.unpack_from(data)
-    end = PREFIX.size + n
-    return json.loads(data[PREFIX.size:end]), data[end:end + SIGNATURE_BYTES], data[end + SIGNATURE_BYTES:]
-
-
-def assemble(header: dict, signature: bytes, ciphertext: bytes) -> bytes:
-    head = json.dumps(header).encode()
-    return PREFIX.pack(b"VEIL", 2, len(head)) + head + signature + ciphertext
-
-
-def resign(header: dict, ciphertext: bytes, signer) -> bytes:
-    """An edited header, properly signed by `signer` (whose key goes into the header): what an insider can do."""
-    header = dict(header, sealer={"alg": "Ed25519", "id": signer.identity.key_id, "label": signer.identity.label,
-                                  "key": base64.b64encode(signer.identity.public).decode()})
-    head = json.dumps(header).encode()
-    aad = PREFIX.pack(b"VEIL", 2, len(head)) + head
-    return aad + signer.sign(signed_message(aad, ciphertext)) + ciphertext
 
 
 # -- round trips -------------------------------------------------------------------------------------------------

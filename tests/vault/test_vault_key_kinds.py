@@ -19,7 +19,7 @@ from editor.vault.errors import (ConfirmationRequired, KeyExistsError, KeyFileEr
                                  VaultError)
 from editor.vault.keyfile import open_key_file
 from editor.vault.keypairs import CLASSIC, HYBRID, SUITES, fingerprint, show_fingerprint
-from editor.vault.keystore import PAIR, RECIPIENT, SEALER, SERVICE, SIGNING, SYMMETRIC, KeyStore
+from editor.vault.keystore import PAIR, RECIPIENT, SEALER, SERVICE, SIGNING, SYMMETRIC
 from editor.vault.public_blocks import read_block
 from editor.vault.sealed_payload import SealedPayload, read_payload
 from editor.vault.signing import LocalSigner, new_signing_key
@@ -28,20 +28,11 @@ PASSPHRASE = "correct horse battery staple"
 
 
 @pytest.fixture
-def other(secret_service, tmp_path):
+def other(keystore_for, tmp_path):
     """A second profile's service: its own keyring service name, index and audit; cleaned up afterwards."""
     data = tmp_path / "other-data"
     data.mkdir()
-    keys = KeyStore(backend=secret_service, data_dir=data, service="veil-test-other")
-    service = VaultService(keystore=keys, audit=AuditLog(data))
-    yield service
-    index = data / "keys.json"
-    if index.exists():
-        for entry in json.loads(index.read_text())["keys"]:
-            try:
-                secret_service.delete_password("veil-test-other", entry["id"])
-            except Exception:  # already deleted by the test
-                pass
+    return VaultService(keystore=keystore_for(data, "veil-test-other"), audit=AuditLog(data))
 
 
 def _photo(make_photo, tmp_path):

@@ -4,19 +4,15 @@ who sealed it; tampered, swapped, replaced and foreign payloads are refused with
 
 from __future__ import annotations
 
-import base64
-import json
-
 import numpy as np
 import pytest
 
 from editor.core import image_io
 from editor.vault.keypairs import show_fingerprint
-from editor.vault.payload import PREFIX
-from editor.vault.sealed_payload import signed_message
-from editor.vault.signing import SIGNATURE_BYTES, LocalSigner, new_signing_key
+from editor.vault.signing import LocalSigner, new_signing_key
 
 from keyring_profiles import Profile, require_keyring_tools
+from sealed_parts import assemble, resign, split
 
 
 @pytest.fixture(scope="module")
@@ -102,15 +98,7 @@ def test_someone_it_was_not_sealed_for_is_refused(world):
 
 # -- altered recovery data, given as a sidecar ----------------------------------------------------------------------
 def _parts(world):
-    data = (world["sealed"][0].parent / (world["sealed"][0].name + ".veil")).read_bytes()
-    _, _, n = PREFIX.unpack_from(data)
-    end = PREFIX.size + n
-    return json.loads(data[PREFIX.size:end]), data[end:end + SIGNATURE_BYTES], data[end + SIGNATURE_BYTES:]
-
-
-def _assemble(header: dict, signature: bytes, ciphertext: bytes) -> bytes:
-    head = json.dumps(header).encode()
-    return PREFIX.pack(b"VEIL", 2, len(head)) + head + signature + ciphertext
+    return split((world["sealed"][0].parent / (world["sealed"][0].name + ".veil")).read_bytes())
 
 
 def _refused_by_hr(world, payload: bytes, name: str) -> str:
@@ -126,24 +114,20 @@ def _refused_by_hr(world, payload: bytes, name: str) -> str:
 def test_tampered_signature_is_refused(world):
     header, signature, ciphertext = _parts(world)
     bad = bytes([signature[0] ^ 1]) + signature[1:]
-    assert "signature does not match" in _refused_by_hr(world, _assemble(header, bad, ciphertext), "bad-signature")
+    assert "signature does not match" in _refused_by_hr(world, assemble(header, bad, ciphertext), "bad-signature")
 
 
 def test_swapped_recipient_list_is_refused(world):
     header, signature, ciphertext = _parts(world)
     header["recipients"].reverse()
-    assert "signature does not match" in _refused_by_hr(world, _assemble(header, signature, ciphertext), "swapped")
+    assert "signature does not match" in _refused_by_hr(world, assemble(header, signature, ciphertext), "swapped")
 
 
 def test_replaced_sealer_key_under_a_trusted_name_is_refused(world):
     """Someone re-signs the header with their own key, calling themselves "Privacy desk" as HR's pinned sealer."""
     header, _, ciphertext = _parts(world)
     mallory = LocalSigner(new_signing_key(), "Privacy desk")
-    header["sealer"] = {"alg": "Ed25519", "id": mallory.identity.key_id, "label": "Privacy desk",
-                        "key": base64.b64encode(mallory.identity.public).decode()}
-    head = json.dumps(header).encode()
-    aad = PREFIX.pack(b"VEIL", 2, len(head)) + head
-    err = _refused_by_hr(world, aad + mallory.sign(signed_message(aad, ciphertext)) + ciphertext, "impostor")
+    err = _refused_by_hr(world, resign(header, ciphertext, mallory), "impostor")
     assert "is not the" in err and "you trust" in err
 
 
