@@ -8,6 +8,7 @@ Without a usable Secret Service they fail under CI (env CI set) and are skipped 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -79,3 +80,27 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     path.mkdir()
     monkeypatch.setenv("VEIL_DATA_DIR", str(path))
     return path
+
+
+@pytest.fixture
+def keystore_for(secret_service):
+    """keystore_for(data_dir, service) -> a vault KeyStore over the session keyring, with its own index in `data_dir`
+    and keyring service name (another profile); the keys its index names are deleted after the test."""
+    from editor.vault.keystore import SERVICE, KeyStore
+
+    made = []
+
+    def make(data_dir: Path, service: str = SERVICE) -> KeyStore:
+        made.append((data_dir, service))
+        return KeyStore(backend=secret_service, data_dir=data_dir, service=service)
+
+    yield make
+    # Leave the session keyring as we found it.
+    for data_dir, service in made:
+        index = data_dir / "keys.json"
+        if index.exists():
+            for entry in json.loads(index.read_text())["keys"]:
+                try:
+                    secret_service.delete_password(service, entry["id"])
+                except Exception:  # already deleted by the test
+                    pass

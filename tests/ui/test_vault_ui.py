@@ -7,7 +7,6 @@ prompts are the real modal dialogs, answered through their widgets.
 
 from __future__ import annotations
 
-import json
 import secrets
 import shutil
 from pathlib import Path
@@ -43,11 +42,8 @@ OTHER_EDIT = Rect(5, 70, 20, 85)            # far from it
 
 
 @pytest.fixture
-def service(secret_service, data_dir) -> VaultService:
-    yield VaultService(keystore=KeyStore(backend=secret_service, data_dir=data_dir), audit=AuditLog(data_dir))
-    index = data_dir / "keys.json"         # names every key the test left: leave the session keyring clean
-    for entry in json.loads(index.read_text())["keys"] if index.exists() else []:
-        secret_service.delete_password("veil", entry["id"])
+def service(keystore_for, data_dir) -> VaultService:
+    return VaultService(keystore=keystore_for(data_dir), audit=AuditLog(data_dir))
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------------
@@ -345,18 +341,11 @@ def test_export_never_writes_over_the_open_photo(qtbot, service, tmp_path, dialo
 
 
 @pytest.fixture
-def staff(secret_service, tmp_path):
+def staff(keystore_for, tmp_path):
     """Privacy staff's profile: its own keyring service name and data folder (no private key of a keyholder)."""
     data = tmp_path / "staff-data"
     data.mkdir()
-    yield VaultService(keystore=KeyStore(backend=secret_service, data_dir=data, service="veil-test-staff"),
-                       audit=AuditLog(data))
-    index = data / "keys.json"
-    for entry in json.loads(index.read_text())["keys"] if index.exists() else []:
-        try:
-            secret_service.delete_password("veil-test-staff", entry["id"])
-        except Exception:  # already deleted by the test
-            pass
+    return VaultService(keystore=keystore_for(data, "veil-test-staff"), audit=AuditLog(data))
 
 
 def test_public_key_handed_to_staff_through_the_keys_dialogs(qtbot, service, staff, tmp_path, monkeypatch,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +9,6 @@ import pytest
 
 from editor.services.vault_service import VaultService
 from editor.vault.audit import AuditLog
-from editor.vault.keystore import SERVICE, KeyStore
 
 def pytest_collection_modifyitems(config, items):
     """`slow` tests (the 10,000-case fuzz) run only when asked for with `-m slow`."""
@@ -21,28 +19,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords and here in Path(str(item.fspath)).parents:
             item.add_marker(skip)
-
-
-@pytest.fixture
-def keystore_for(secret_service):
-    """keystore_for(data_dir, service) -> a KeyStore over the session keyring, with its own index in `data_dir` and
-    its own keyring service name (another profile); the keys it holds are deleted after the test."""
-    made = []
-
-    def make(data_dir: Path, service: str = SERVICE) -> KeyStore:
-        made.append((data_dir, service))
-        return KeyStore(backend=secret_service, data_dir=data_dir, service=service)
-
-    yield make
-    # Leave the session keyring as we found it (each index names every key the test created).
-    for data_dir, service in made:
-        index = data_dir / "keys.json"
-        if index.exists():
-            for entry in json.loads(index.read_text())["keys"]:
-                try:
-                    secret_service.delete_password(service, entry["id"])
-                except Exception:  # already deleted by the test
-                    pass
 
 
 @pytest.fixture
