@@ -168,15 +168,6 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_or_print(text: str, output: str | None) -> None:
-    if output:
-        from editor.core.atomic import atomic_write_bytes
-
-        atomic_write_bytes(output, text.encode("ascii"))
-    else:
-        sys.stdout.write(text)
-
-
 def cmd_keys_public(args: argparse.Namespace) -> int:
     from editor.vault.keypairs import show_fingerprint
 

@@ -87,10 +87,6 @@ class KeyService:
     def list_keys(self) -> list[KeyInfo]:
         return self.keys.list_keys()
 
-    def sealable_keys(self) -> list[KeyInfo]:
-        """Keys a photo can be sealed for: symmetric keys, your key pairs, recipients."""
-        return [k for k in self.keys.list_keys() if k.kind in SEALS]
-
     def signer(self, label: Optional[str] = None) -> Signer:
         """This profile's signing key, created (and logged) on first use."""
         own = self.keys.signer(create=False)
