@@ -156,7 +156,7 @@ class KeyService:
         """Add a keyholder's public key as a recipient (no secret involved); a sealer's key is pinned instead."""
         block = self.read_public_file(path)
         if block.kind == SEALER_BLOCK:
-            return self.trust_sealer(path, label)
+            return self._pin_sealer(block, label)
         info = self.keys.add_recipient(label or block.label, block.suite, block.public)
         self.audit.append("key.import", key_id=info.key_id)
         return info
@@ -167,6 +167,9 @@ class KeyService:
         if block.kind != SEALER_BLOCK:
             raise KeyFileError(f'{Path(path).name} holds the public key of the keyholder "{block.label}", not a '
                                "sealer's key; import it as a recipient with `veil keys import`.")
+        return self._pin_sealer(block, label)
+
+    def _pin_sealer(self, block: PublicBlock, label: Optional[str]) -> KeyInfo:
         info = self.keys.add_sealer(label or block.label, block.public)
         self.audit.append("key.trust", key_id=info.key_id)
         return info
