@@ -62,8 +62,9 @@ def measure(repeats: int) -> list[tuple[str, str, str]]:
     v1 = build_payload(key_id="ab" * 16, key_label="HR team", kek=kek, **common)
     t = median(timed(lambda: build_payload(key_id="ab" * 16, key_label="HR team", kek=kek, **common), repeats))
     rows.append(("seal one photo, symmetric key (format 1, baseline)", ms(t), f"{len(v1):,} B payload"))
-    parsed_v1 = parse_payload(v1)
-    t = median(timed(lambda: open_payload(parsed_v1, kek, digest), repeats))
+    # Every restore timed here parses its payload, as recovery does: a parsed format-2 payload keeps its verified
+    # signature, so reusing one would leave the verification out of the time.
+    t = median(timed(lambda: open_payload(parse_payload(v1), kek, digest), repeats))
     rows.append(("restore one photo, symmetric key (format 1)", ms(t), ""))
 
     for suite in (CLASSIC, HYBRID):
@@ -84,9 +85,9 @@ def measure(repeats: int) -> list[tuple[str, str, str]]:
         wrap_t = median(timed(lambda: keys[0][0].wrap(os.urandom(32), b"bench"), repeats * 10))
         rows.append((f"wrap the data key for one keyholder, {name}", ms(wrap_t), "HPKE encapsulation + AEAD"))
         data = build_sealed_payload(recipients=[k for k, _ in keys[:2]], signer=signer, **common)
-        parsed = parse_sealed_payload(data)
         key, private = keys[1]
-        t = median(timed(lambda: open_sealed_payload(parsed, key.key_id, suite, private, digest), repeats))
+        t = median(timed(lambda: open_sealed_payload(parse_sealed_payload(data), key.key_id, suite, private, digest),
+                         repeats))
         rows.append((f"restore one photo, {name} (verify signature, unwrap, decrypt)", ms(t), ""))
     return rows
 
