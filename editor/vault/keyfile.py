@@ -146,6 +146,4 @@ def open_key_file(data: bytes, passphrase: str) -> tuple[KeyInfo, bytes]:
         key = AESGCM(kek).decrypt(nonce, ciphertext, _aad(doc))
     except InvalidTag as e:
         raise KeyFileError("The passphrase is wrong or the key file was altered; nothing was imported.") from e
-    if doc["version"] == VERSION:
-        return KeyInfo(doc["key_id"], doc["label"], doc["created"]), key
-    return KeyInfo(doc["key_id"], doc["label"], doc["created"], PAIR, doc["suite"]), key
+    return KeyInfo(doc["key_id"], doc["label"], doc["created"], doc.get("kind", SYMMETRIC), doc.get("suite", "")), key
