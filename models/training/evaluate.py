@@ -29,7 +29,7 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from models.training.align import ALIGNED_SIZE, alignment_matrix
 from models.training.dataset import FaceCache, Pair, validation_pairs, validation_subset
-from models.training.export_onnx import update_manifest
+from models.training.manifest import update_manifest
 from models.training.inpaint_quality import LpipsScorer, embed, texture_ratio, top1_recognition
 from models.training.synth_masks import MaskLibrary
 

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from models.training.checkpoints import build_from_checkpoint
+from models.training.manifest import update_manifest
 from models.training.nets import InpainterConfig, MaskSegmenter, MCSAMInpainter, SegmenterConfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -168,19 +169,6 @@ def export_run(kind: str, run: Path, out_dir: Path, write_manifest: bool, checkp
                 "hours": round(state.get("elapsed_s", 0.0) / 3600, 2), "hardware": state.get("hardware", "")}
     key, row = manifest_row(kind, report, metrics, training)
     update_manifest(out_dir / "manifest.json", key, row)
-
-
-def update_manifest(path: Path, key: str, fields: dict) -> None:
-    """Set (or add) fields of one model's row in manifest.json, written atomically."""
-    manifest = json.loads(path.read_text())
-    manifest["models"].setdefault(key, {}).update(fields)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w") as f:
-        f.write(json.dumps(manifest, indent=2) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    print(f"manifest row '{key}' written", flush=True)
 
 
 def _last_metrics(run: Path) -> dict:
