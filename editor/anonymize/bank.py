@@ -13,7 +13,6 @@ how each identity was made and checked.
 from __future__ import annotations
 
 import hashlib
-import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ import cv2
 import numpy as np
 
 from editor.core.errors import ModelError
+from editor.core.lazy import Lazy
 from editor.runtime.models import model_path
 
 from .mesh import N_POINTS
@@ -156,14 +156,9 @@ def _all_apart(n: int) -> np.ndarray:
     return 1.0 - np.eye(n, dtype=np.float32)
 
 
-_bank: Optional[IdentityBank] = None
-_lock = threading.Lock()
+_bank: Lazy[IdentityBank] = Lazy(lambda: read_bank(model_path(MODEL_NAME)))
 
 
 def default_bank() -> IdentityBank:
     """The shipped bank (models/identities/identities.npz via the manifest), loaded once per process."""
-    global _bank
-    with _lock:
-        if _bank is None:
-            _bank = read_bank(model_path(MODEL_NAME))
-        return _bank
+    return _bank.get()

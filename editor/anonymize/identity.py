@@ -17,6 +17,7 @@ from typing import Optional
 import dlib
 import numpy as np
 
+from editor.core.lazy import Lazy
 from editor.vision.dlib_models import dlib_model_path
 from editor.vision.model_host import ModelHost, isolated_host
 
@@ -90,17 +91,12 @@ class RemoteIdentityEmbedder(IdentityEmbedder):
         return np.asarray(out, np.float32)
 
 
-_default: Optional[IdentityEmbedder] = None
-_default_lock = threading.Lock()
+_default: Lazy[IdentityEmbedder] = Lazy(IdentityEmbedder)
 
 
 def local_embedder() -> IdentityEmbedder:
     """This process's own recognizer (loaded on first use; in the model host child when isolation is on)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = IdentityEmbedder()
-        return _default
+    return _default.get()
 
 
 def embed_chips_default(chips: list[np.ndarray]) -> np.ndarray:

@@ -12,11 +12,12 @@ dlib stays the recognizer the identity bank is organised by (its groups, tour an
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from typing import Callable, Optional, Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
+
+from editor.core.lazy import Lazy
 
 from .identity import distance
 from .thresholds import recognizer_threshold
@@ -60,15 +61,11 @@ def _facenet() -> Embedder:
 
 
 _FACTORIES = {"dlib": ("dlib ResNet", _dlib), "facenet": ("FaceNet", _facenet)}
-_loaded: Optional[tuple[Recognizer, ...]] = None
-_lock = threading.Lock()
+_loaded: Lazy[tuple[Recognizer, ...]] = Lazy(
+    lambda: tuple(Recognizer(name, label, recognizer_threshold(name), factory)
+                  for name, (label, factory) in _FACTORIES.items()))
 
 
 def default_recognizers() -> tuple[Recognizer, ...]:
     """dlib first (the bank's own space), then FaceNet, each with its shipped threshold."""
-    global _loaded
-    with _lock:
-        if _loaded is None:
-            _loaded = tuple(Recognizer(name, label, recognizer_threshold(name), factory)
-                            for name, (label, factory) in _FACTORIES.items())
-        return _loaded
+    return _loaded.get()

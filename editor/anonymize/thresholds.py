@@ -13,12 +13,12 @@ sha256-checked and bundled like the models.
 from __future__ import annotations
 
 import json
-import threading
-from typing import Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from editor.core.errors import ModelError
+from editor.core.lazy import Lazy
 from editor.runtime.models import model_path
 
 MANIFEST_ROW = "recognizer_thresholds"
@@ -49,21 +49,20 @@ def rates(same_distances: Sequence[float], different_distances: Sequence[float],
     return {"tpr": tpr, "fpr": fpr, "balanced_accuracy": (tpr + 1 - fpr) / 2}
 
 
-_shipped: Optional[dict] = None
-_lock = threading.Lock()
+def _read_shipped() -> dict:
+    path = model_path(MANIFEST_ROW)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raise ModelError(f"The recognizer thresholds ({path.name}) are unreadable; reinstall Veil.") from None
+
+
+_shipped: Lazy[dict] = Lazy(_read_shipped)
 
 
 def shipped_thresholds() -> dict:
     """models/recognizers.json, checked against the manifest ({"recognizers": {name: {"threshold": ...}}})."""
-    global _shipped
-    with _lock:
-        if _shipped is None:
-            path = model_path(MANIFEST_ROW)
-            try:
-                _shipped = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-                raise ModelError(f"The recognizer thresholds ({path.name}) are unreadable; reinstall Veil.") from None
-        return _shipped
+    return _shipped.get()
 
 
 def recognizer_threshold(name: str) -> float:

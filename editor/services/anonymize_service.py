@@ -25,6 +25,7 @@ from editor.core.errors import VeilError
 from editor.core.faces import Face
 from editor.core.geometry import Rect
 from editor.core.image_types import ImageMetadata
+from editor.core.lazy import Lazy
 from editor.core.metadata_profiles import with_digital_source_type
 from editor.core.progress import JobContext
 from editor.services.vault_service import KEEP, SealRegion, SealResult, VaultService
@@ -68,15 +69,12 @@ class AnonymizeResult:
         return {"seed": self.seed, "faces": [o.to_json() for o in self.outcomes]}
 
 
-_engine: Optional[AnonymizeEngine] = None
+_engine: Lazy[AnonymizeEngine] = Lazy(AnonymizeEngine)
 
 
 def engine() -> AnonymizeEngine:
     """The process-wide engine (bank and models load on first use)."""
-    global _engine
-    if _engine is None:
-        _engine = AnonymizeEngine()
-    return _engine
+    return _engine.get()
 
 
 def anonymize_faces(image: np.ndarray, faces: Sequence[Face], seed: int, *,

@@ -17,13 +17,13 @@ ONNX Runtime releases the GIL while it loads and runs this model (measured: a ti
 
 from __future__ import annotations
 
-import threading
 from typing import Optional, Sequence
 
 import cv2
 import numpy as np
 
 from editor.core.faces import Face
+from editor.core.lazy import Lazy
 
 from .face_alignment import alignment_matrix, face_points, five_from_68
 from .onnx_model import LazyOnnxModel
@@ -111,14 +111,9 @@ class FaceNetEmbedder:
         return self.embed_chips([self.chip(image_rgb, landmarks)])[0]
 
 
-_default: Optional[FaceNetEmbedder] = None
-_default_lock = threading.Lock()
+_default: Lazy[FaceNetEmbedder] = Lazy(FaceNetEmbedder)
 
 
 def default_embedder() -> FaceNetEmbedder:
     """The process-wide embedder (its ONNX session is created on first use, once)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = FaceNetEmbedder()
-        return _default
+    return _default.get()

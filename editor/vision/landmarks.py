@@ -23,6 +23,7 @@ import dlib
 import numpy as np
 
 from editor.core.faces import Face
+from editor.core.lazy import Lazy
 
 from .dlib_models import dlib_model_path
 
@@ -111,17 +112,12 @@ class LandmarkPredictor:
         return pts @ back[:, :2].T + back[:, 2]
 
 
-_default: LandmarkPredictor | None = None
-_default_lock = threading.Lock()
+_default: Lazy[LandmarkPredictor] = Lazy(LandmarkPredictor)
 
 
 def default_predictor() -> LandmarkPredictor:
     """The process-wide predictor (loaded on first use; in the model host child when isolation is on)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = LandmarkPredictor()
-        return _default
+    return _default.get()
 
 
 def predict_default(image_rgb: np.ndarray, face: Face) -> np.ndarray:

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from editor.core.faces import Face
+from editor.core.lazy import Lazy
 from editor.core.progress import JobContext
 
 from .detector import FaceDetector
@@ -83,14 +84,9 @@ class FacePipeline:
         return points if _plausible(points, face) else None
 
 
-_default: Optional[FacePipeline] = None
-_default_lock = threading.Lock()
+_default: Lazy[FacePipeline] = Lazy(FacePipeline)
 
 
 def default_pipeline() -> FacePipeline:
     """The process-wide pipeline (models load once, on first use)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = FacePipeline()
-        return _default
+    return _default.get()

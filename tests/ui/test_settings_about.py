@@ -19,6 +19,7 @@ from ui_helpers import MAX_UI_GAP_S, GapMeter, open_and_wait
 from editor.core import mask_ops
 from editor.core.document import Document
 from editor.core.geometry import Rect
+from editor.core.lazy import Lazy
 from editor.inpaint import registry
 from editor.runtime import device, models
 from editor.services.inpainting import available_engines
@@ -212,7 +213,7 @@ def test_a_damaged_model_is_reported_at_start_and_when_needed(qtbot, window, dia
     else:
         onnx.unlink()
     monkeypatch.setenv(models.ENV_MODELS_DIR, str(copy))
-    monkeypatch.setattr(pipeline, "_default", None)     # a fresh process: the detector is not loaded yet
+    monkeypatch.setattr(pipeline, "_default", Lazy(pipeline.FacePipeline))  # a fresh process: no detector yet
     expected = {"corrupt": f"The face detector model ({onnx}) is corrupt (checksum mismatch); reinstall Veil.",
                 "missing": f"The face detector model ({onnx}) is missing; reinstall Veil."}[damage]
 
