@@ -24,7 +24,7 @@ import numpy as np
 
 from models.training import lpips_weights
 from models.training.dataset import FaceCache, validation_subset
-from models.training.synth_masks import shrink_template, shrink_texture, template_entries, texture_files
+from models.training.synth_masks import TEMPLATE_WIDTH, shrink_template, shrink_texture, template_entries, texture_files
 
 REPO = Path(__file__).resolve().parents[2]
 PACK = REPO / "data" / "gpu" / "pack.npz"
@@ -54,7 +54,7 @@ def _shrunk_templates(root: Path) -> tuple[list[bytes], str]:
     """Templates shrunk as the library shrinks them (PNG with alpha) and a masks.cfg whose anchors match them."""
     files, out = [], configparser.ConfigParser()
     for name, path, anchors in template_entries(root):
-        small, scale = shrink_template(cv2.imread(str(path), cv2.IMREAD_UNCHANGED))
+        small, scale = shrink_template(cv2.imread(str(path), cv2.IMREAD_UNCHANGED), TEMPLATE_WIDTH)
         ok, buf = cv2.imencode(".png", small)
         files.append((path.name, buf.tobytes()))
         out[name] = {"template": f"templates/{path.name}"}

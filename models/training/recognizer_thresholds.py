@@ -3,8 +3,8 @@
     nice .venv/bin/python -m models.training.recognizer_thresholds --sweep   # FaceNet's crop, on 40 training ids
     nice .venv/bin/python -m models.training.recognizer_thresholds --write   # thresholds -> models/recognizers.json
 
-Every photo goes through the app's own pipeline (editor.vision.pipeline: YuNet + dlib's 68 landmarks; the largest
-face with landmarks), then both recognizers. Pairs: every same-person pair of photos, and as many
+Every photo goes through the app's own finder (editor.vision.largest_face: YuNet + dlib's 68 landmarks; the
+largest face with landmarks), then both recognizers. Pairs: every same-person pair of photos, and as many
 different-person pairs drawn at random (seed 0). The threshold is editor.anonymize.thresholds.best_threshold
 (max balanced accuracy; "same" means distance < threshold). Only the training identities choose anything:
 the 20 validation identities of split.json are embedded and reported, never used to choose.
@@ -29,7 +29,7 @@ from editor.anonymize.identity import SAME_PERSON, default_embedder as dlib_embe
 from editor.anonymize.identity import face_chip as dlib_chip
 from editor.anonymize.thresholds import best_threshold, rates
 from editor.vision import facenet
-from editor.vision.pipeline import default_pipeline
+from editor.vision.largest_face import largest_face
 from models.training.split import identities  # noqa: F401  (the calibration scripts' split, re-exported)
 from models.training.vector_cache import VectorCache as Cache
 
@@ -45,8 +45,7 @@ def landmarks(cache: Cache, data: Path, photo: str):
     cached = cache.get("landmarks", photo)
     if cached is None:
         image = cv2.cvtColor(cv2.imread(str(data / photo), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-        faces = [f for f in default_pipeline().find_faces(image) if f.landmarks68 is not None]
-        best = max(faces, key=lambda f: f.box[2] * f.box[3]) if faces else None
+        best = largest_face(image)
         cached = best.landmarks68 if best is not None else np.full((68, 2), np.nan, np.float32)
         cache.put("landmarks", photo, cached)
     return None if np.isnan(cached).any() else cached

@@ -27,7 +27,7 @@ import numpy as np
 from editor.anonymize.recognizers import default_recognizers
 from editor.anonymize.thresholds import best_threshold, rates
 from editor.vision import facenet
-from editor.vision.pipeline import default_pipeline
+from editor.vision.largest_face import largest_face
 from models.training.recognizer_thresholds import embed_identity, identities, landmarks
 from models.training.synth_masks import MaskLibrary, synthesize
 from models.training.vector_cache import VectorCache
@@ -55,15 +55,14 @@ def embed_masked(cache: VectorCache, data: Path, library: MaskLibrary, person: s
         if cache.get("masked-dlib", photo) is not None:
             continue
         truth = landmarks(cache, data, photo)
-        found = []
+        face = None
         if truth is not None:
             image = cv2.cvtColor(cv2.imread(str(data / photo), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
             rng = np.random.default_rng([MASK_SEED, sum(photo.encode())])
             masked = synthesize(image, truth, library, rng).masked
-            found = [f for f in default_pipeline().find_faces(masked) if f.landmarks68 is not None]
+            face = largest_face(masked)
         for recognizer in recognizers:
-            if found:
-                face = max(found, key=lambda f: f.box[2] * f.box[3])
+            if face is not None:
                 vector = recognizer.embed_faces(masked, [face.landmarks68])[0]
             else:
                 vector = np.full(128 if recognizer.name == "dlib" else 512, np.nan)

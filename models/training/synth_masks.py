@@ -1,21 +1,25 @@
 """Synthetic masked faces: a mask template warped onto an aligned face by a homography of six anchors.
 
-Templates and anchors come from mask-templates/ (MIT, MaskTheFace's format): masks.cfg gives, per template,
-points a/b/c along the top edge (left cheek, nose bridge, right cheek) and d/e/f along the bottom (left jaw,
-chin, right jaw). They map onto iBUG-68 landmarks (`face_anchors`). A turned head gets the matching profile
-template. Colour, brightness and (for cloth) fabric texture vary. The hole mask is the warped template's
+Templates and anchors come from mask-templates/ (MIT, MaskTheFace's format), read by the app's own loader
+(editor.vision.synthetic_mask: masks.cfg, the shrink, and `face_anchors`, which places anchors a..f on the
+iBUG-68 landmarks), so training and the app put a mask on a face the same way. A turned head gets the matching
+profile template. Colour, brightness and (for cloth) fabric texture vary. The hole mask is the warped template's
 alpha, every non-zero pixel of it, dilated by HOLE_DILATION pixels: no mask-edge pixel is left outside.
 Output depends only on the inputs and the rng, so (seed, index) -> the same pair every time.
 """
 
 from __future__ import annotations
 
-import configparser
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from editor.vision.synthetic_mask import face_anchors, load_templates, shrink_template, template_entries
+
+__all__ = ["KINDS", "MaskLibrary", "MaskTemplate", "MaskedFace", "face_anchors", "head_side", "shrink_template",
+           "shrink_texture", "synthesize", "template_entries", "texture_files"]
 
 KINDS = ("surgical", "N95", "KN95", "cloth", "gas")
 KIND_WEIGHTS = (0.3, 0.15, 0.15, 0.25, 0.15)
@@ -46,7 +50,7 @@ class MaskLibrary:
     """All templates of masks.cfg and all fabric textures, loaded and shrunk once."""
 
     def __init__(self, root: Path) -> None:
-        self.templates = [_load_template(path, name, anchors) for name, path, anchors in template_entries(root)]
+        self.templates = [_training_template(t) for t in load_templates(root, names=None, width=TEMPLATE_WIDTH)]
         self.textures = [_load_texture(p) for p in texture_files(root)]
         if not self.templates or not self.textures:
             raise FileNotFoundError(f"no mask templates or textures under {root}")
@@ -56,22 +60,8 @@ class MaskLibrary:
         return options[rng.integers(len(options))]
 
 
-def template_entries(root: Path) -> list[tuple[str, Path, list[str]]]:
-    """(masks.cfg section, template file, anchor texts a..f) of every template under `root`."""
-    cfg = configparser.ConfigParser(inline_comment_prefixes=(";",), comment_prefixes=(";", "#"))
-    cfg.read(root / "masks.cfg")
-    return [(name, root / "templates" / Path(cfg[name]["template"]).name, [cfg[name][f"mask_{k}"] for k in "abcdef"])
-            for name in cfg.sections() if "template" in cfg[name]]      # 'empty' / 'inpaint' are pseudo-entries
-
-
 def texture_files(root: Path) -> list[Path]:
     return sorted(p for p in (root / "textures").rglob("*") if p.is_file())
-
-
-def shrink_template(bgra: np.ndarray) -> tuple[np.ndarray, float]:
-    """The template at about TEMPLATE_WIDTH (area-averaged) and the scale its anchors take."""
-    scale = TEMPLATE_WIDTH / bgra.shape[1]
-    return cv2.resize(bgra, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
 
 
 def shrink_texture(image: np.ndarray) -> np.ndarray:
@@ -80,28 +70,17 @@ def shrink_texture(image: np.ndarray) -> np.ndarray:
     return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
 
 
-def _load_template(path: Path, name: str, anchor_text: list[str]) -> MaskTemplate:
-    bgra = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if bgra is None or bgra.ndim != 3 or bgra.shape[2] != 4:
-        raise FileNotFoundError(f"mask template {path} is missing or has no alpha channel")
-    bgra, scale = shrink_template(bgra)
-    rgba = cv2.cvtColor(bgra, cv2.COLOR_BGRA2RGBA).astype(np.float32) / 255.0
-    anchors = np.array([[float(v) for v in a.split(",")] for a in anchor_text], np.float32) * scale
+def _training_template(template) -> MaskTemplate:
+    """A loaded template (editor.vision.synthetic_mask) with its kind and side, its RGBA as float32 0..1."""
+    name = template.name
     base, _, side = name.rpartition("_") if name.endswith(("_left", "_right")) else (name, "", "front")
     kind = next(k for k in KINDS if base.lower().startswith(k.lower()))
-    return MaskTemplate(name, kind, side, rgba, anchors)
+    return MaskTemplate(name, kind, side, template.rgba.astype(np.float32) / 255.0, template.anchors)
 
 
 def _load_texture(path: Path) -> np.ndarray:
     rgb = cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
     return shrink_texture(rgb).astype(np.float32) / 255.0
-
-
-def face_anchors(landmarks68: np.ndarray) -> np.ndarray:
-    """The six template anchors a..f on a face: cheeks at the nose-bridge height, jaw at lip height, chin."""
-    lm = np.asarray(landmarks68, np.float32)
-    chin = lm[8] + 0.06 * (lm[8] - lm[28])                  # just under the chin contour
-    return np.stack([lm[1], lm[28], lm[15], lm[5], chin, lm[11]])
 
 
 def head_side(landmarks68: np.ndarray) -> str:

@@ -34,16 +34,17 @@ def sample():
     """[(truth, masked, hole)] aligned 256 x 256, from the first photo of the first eight validation people."""
     if not (DATA / "mask-templates" / "masks.cfg").exists() or not (DATA / "celeba").is_dir():
         pytest.skip("training data (../shared/data: celeba, mask-templates) not present")
-    from models.training.prepare_faces import LandmarkFinder, align_face
+    from editor.vision.largest_face import largest_face
+    from models.training.prepare_faces import align_face
 
     people = json.loads((REPO / "models" / "training" / "split.json").read_text())["validation_identities"]
-    finder, library, pairs = LandmarkFinder(), MaskLibrary(DATA / "mask-templates"), []
+    library, pairs = MaskLibrary(DATA / "mask-templates"), []
     for n, person in enumerate(people):
         for photo in sorted((DATA / "celeba" / person).glob("*.jpg")):
             rgb = cv2.cvtColor(cv2.imread(str(photo)), cv2.COLOR_BGR2RGB)
-            marks = finder.find(rgb)
-            if marks is not None:
-                face, aligned_marks = align_face(rgb, marks)
+            found = largest_face(rgb)
+            if found is not None:
+                face, aligned_marks = align_face(rgb, found.landmarks68)
                 made = synthesize(face, aligned_marks, library, np.random.default_rng([SEED, n]))
                 pairs.append((face, made.masked, made.hole))
                 break
