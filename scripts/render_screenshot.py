@@ -21,9 +21,8 @@ from PySide6.QtTest import QTest  # noqa: E402
 
 from editor.core.document import Document  # noqa: E402
 from editor.services.documents import open_document  # noqa: E402
-from editor.services.faces import detect_faces  # noqa: E402
+from editor.services.faces import find_faces  # noqa: E402
 from editor.ui.app import create_app  # noqa: E402
-from editor.ui.face_controller import DETECTION_DEVICE  # noqa: E402
 from editor.ui.main_window import MainWindow  # noqa: E402
 from editor.ui.tools import BrushSettings  # noqa: E402
 
@@ -62,12 +61,13 @@ def main() -> int:
         doc = open_document(args.photo)
         window.bridge.attach(doc)
         window.recent.add(args.photo)
-        doc.set_faces(detect_faces(doc.image))
+        found = find_faces(doc.image)
+        doc.set_faces(found.faces)
         if not doc.faces:
             print("no face found in the photo; the screenshot needs one", file=sys.stderr)
             return 1
-        doc.last_device = DETECTION_DEVICE
-        window.status.show_device(DETECTION_DEVICE)
+        doc.last_device = found.device
+        window.status.show_device(found.device)
         end = paint_mouth(doc, window.brush_settings)
         window.face_panel.list.setCurrentRow(0)
         window.show_message(f"Found {len(doc.faces)} face{'s' if len(doc.faces) != 1 else ''}.")

@@ -22,15 +22,17 @@ import numpy as np
 
 from editor.anonymize.engine import AnonymizeOptions
 from editor.core.atomic import atomic_write_bytes
+from editor.core.document import Document
 from editor.core.errors import VeilError
 from editor.core.metadata_profiles import privacy_metadata
 from editor.core.progress import JobContext
-from editor.services.anonymize_service import anonymize_faces, export_anonymized
+from editor.services.anonymize_service import NoFaceError
+from editor.services.anonymize_session import AnonymizeSession
+from editor.services.faces import detect_faces
 from editor.services.photo_batch import BatchKind, BatchReport, PhotoReport, metadata_output, run_batch
 from editor.services.ray_worker import DriverLink, NoKeys
 from editor.services.vault_service import VaultService
 from editor.vault.embed import sidecar_path
-from editor.vision.pipeline import default_pipeline
 
 REPORT_NAME = "veil-anonymize-report.json"
 FINISHED = ("anonymized", "flagged", "no-face")
@@ -76,14 +78,23 @@ def anonymize_file(source: Path, output: Path, key: Optional[str], seed: int, *,
                    recipients: Sequence = (), signer=None) -> FileReport:
     """Detect, anonymize, verify and export one photo, sealed for `key` and/or `recipients` (labels, ids or
     RecipientKey objects) and signed by `signer` (default: the vault's signing key); a VeilError becomes an "error"
-    report."""
+    report.
+
+    The photo goes through the AnonymizeSession the window uses (every face, then apply, then export with the
+    flagged faces accepted: the report lists them), so a photo gives the same pixels from either.
+    """
     from editor.core import image_io
 
     try:
         loaded = image_io.load_image(source)
-        faces = default_pipeline().find_faces(loaded.pixels)
+        doc = Document.from_loaded(loaded)
+        session = AnonymizeSession(doc)
+        try:
+            run = session.anonymize_job(seed, options=options)(JobContext())
+        except NoFaceError:
+            run = None
         output.parent.mkdir(parents=True, exist_ok=True)
-        if not faces:
+        if run is None:
             # Never a byte copy: GPS, maker notes and an EXIF thumbnail (which may show a face the detector
             # missed) would go out with it.
             data = image_io.encode_image(loaded.pixels, loaded.alpha, privacy_metadata(loaded.metadata),
@@ -91,14 +102,15 @@ def anonymize_file(source: Path, output: Path, key: Optional[str], seed: int, *,
             atomic_write_bytes(output, data)
             return FileReport(str(source), str(output), "no-face", message=NO_FACE_MESSAGE,
                               output_sha256=hashlib.sha256(data).hexdigest())
-        result = anonymize_faces(loaded.pixels, faces, seed, options=options)
-        sealed = export_anonymized(result.image, result, output, key, alpha=loaded.alpha, metadata=loaded.metadata,
-                                   sidecar=sidecar, accept_flagged=True, vault=vault, recipients=recipients,
-                                   signer=signer)
+        result = session.review(run)
+        session.apply()
+        sealed = session.export(output, key, sidecar=sidecar, accept_flagged=True, vault=vault,
+                                recipients=recipients, signer=signer)
     except OSError as exc:     # e.g. the output folder cannot be made
         return FileReport(str(source), None, "error", message=f"could not write {output}: {exc.strerror or exc}")
     except VeilError as exc:
         return FileReport(str(source), None, "error", message=str(exc))
+    faces = doc.faces
     flagged = len(result.flagged)
     return FileReport(str(source), str(output), "flagged" if flagged else "anonymized", faces=len(faces),
                       anonymized=len(faces) - flagged, flagged=flagged, failed=len(result.failed),
@@ -137,7 +149,7 @@ def load_models() -> None:
     from editor.services.anonymize_service import engine
 
     engine()
-    default_pipeline().find_faces(np.zeros((64, 64, 3), np.uint8))
+    detect_faces(np.zeros((64, 64, 3), np.uint8))
 
 
 # -- the batch -------------------------------------------------------------------------------------------------------

@@ -1,9 +1,8 @@
-"""Anonymize faces: the use cases the GUI and the CLI share.
-
-GUI flow (each call but `apply_to_document` runs in a worker thread; the document is only touched on its own):
-    result = anonymize_faces(doc.image, doc.faces, seed, selected=[...])     # verified, per face
-    apply_to_document(doc, result)                                            # one undo step
-    result = reroll_face(result, position, new_seed); apply_to_document(doc, result)
+"""Anonymize faces: the steps the GUI and the CLI share, as functions of arrays (AnonymizeSession in
+anonymize_session.py holds one photo's state and calls them):
+    result = anonymize_faces(doc.image, doc.faces, seed, selected=[...])     # verified, per face (any thread)
+    result = reroll_face(result, position, new_seed)                          # another identity for one face
+    apply_to_document(doc, result)                                            # one undo step (the doc's thread)
     export_anonymized(doc.image, result, out_path, key, alpha=doc.alpha, metadata=doc.metadata)
 The result keeps the pixels from before anonymization (`source`): they are what the vault seals, and what a
 re-roll starts from. A flagged face (fallback or failed verification) is never exported silently: the export
@@ -28,7 +27,8 @@ from editor.core.image_types import ImageMetadata
 from editor.core.lazy import Lazy
 from editor.core.metadata_profiles import with_digital_source_type
 from editor.core.progress import JobContext
-from editor.services.vault_service import KEEP, SealRegion, SealResult, VaultService
+from editor.services.seal_regions import replaced_face_regions
+from editor.services.vault_service import KEEP, SealResult, VaultService
 from editor.vision.pipeline import MIN_FACE_FOR_LANDMARKS, default_pipeline
 
 USER_BOX_PAD = 0.3         # a drawn box is searched with this margin for a detector face to take landmarks from
@@ -56,6 +56,7 @@ class AnonymizeResult:
     outcomes: tuple[FaceOutcome, ...]   # one per face: status, verification, new pixels
     seed: int
     options: AnonymizeOptions = AnonymizeOptions()    # what made it (strength, limits): a re-roll keeps them
+    device: str = ""                    # where its models ran ("CUDA" or "CPU"); "" for a result not run here
 
     @property
     def flagged(self) -> list[FaceOutcome]:
@@ -77,6 +78,13 @@ def engine() -> AnonymizeEngine:
     return _engine.get()
 
 
+def job_device(eng: AnonymizeEngine) -> str:
+    """Where the engine's last job ran: "CUDA" when a recognizer on ONNX Runtime (FaceNet) ran its session there,
+    else "CPU" (detection, landmarks, dlib and the synthesis run on the CPU whatever the machine has)."""
+    devices = {getattr(r.embedder, "device", "CPU") for r in eng.recognizers}
+    return "CUDA" if "CUDA" in devices else "CPU"
+
+
 def anonymize_faces(image: np.ndarray, faces: Sequence[Face], seed: int, *,
                     selected: Optional[Sequence[int]] = None, options: Optional[AnonymizeOptions] = None,
                     ctx: Optional[JobContext] = None) -> AnonymizeResult:
@@ -90,10 +98,11 @@ def anonymize_faces(image: np.ndarray, faces: Sequence[Face], seed: int, *,
         raise NoFaceError("No face was found or selected in this photo, so nothing was anonymized; "
                           "draw a box around a face the detector missed.")
     chosen = [faces[i] for i in positions]
-    out, outcomes = engine().anonymize(image, chosen, seed, options or AnonymizeOptions(), ctx, indices=positions)
+    eng = engine()
+    out, outcomes = eng.anonymize(image, chosen, seed, options or AnonymizeOptions(), ctx, indices=positions)
     # A copy: the caller may write the result into the very array it passed (the document's pixels).
     return AnonymizeResult(np.array(image, copy=True), out, tuple(chosen), tuple(outcomes), seed,
-                           options or AnonymizeOptions())
+                           options or AnonymizeOptions(), job_device(eng))
 
 
 def reroll_face(result: AnonymizeResult, position: int, seed: int, *, options: Optional[AnonymizeOptions] = None,
@@ -118,7 +127,7 @@ def reroll_face(result: AnonymizeResult, position: int, seed: int, *, options: O
         ctx.progress(1.0, "New identity ready")
     outcomes = list(result.outcomes)
     outcomes[position] = outcome
-    return replace(result, image=image, outcomes=tuple(outcomes))
+    return replace(result, image=image, outcomes=tuple(outcomes), device=job_device(eng))
 
 
 def invented_source_type(result: AnonymizeResult) -> Optional[str]:
@@ -201,7 +210,7 @@ def export_anonymized(published: np.ndarray, result: AnonymizeResult, out_path: 
         names = ", ".join(str(o.index + 1) for o in flagged)
         raise FlaggedFacesError(f"{len(flagged)} face(s) ({names}) are flagged for review (not verified as a new "
                                 "identity); review them, then confirm the export.")
-    regions = [SealRegion(o.patch.rect, o.patch.mask, "face") for o in result.outcomes if o.patch.mask.any()]
+    regions = replaced_face_regions(o.patch for o in result.outcomes)
     metadata = with_digital_source_type(metadata, invented_source_type(result))
     vault = vault or VaultService()
     sealed = vault.seal_image(result.source, alpha, metadata, regions, key=key, recipients=recipients,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable, List, Optional
 
 import numpy as np
@@ -13,6 +14,10 @@ from editor.core.progress import JobContext
 from editor.vision import model_host
 from editor.vision.face_region import face_mask
 from editor.vision.pipeline import default_pipeline
+
+# YuNet runs on OpenCV's default DNN backend (the CPU) and dlib's landmarks are CPU code: detection never runs on a
+# GPU, whatever the device preference says.
+DETECTION_DEVICE = "CPU"
 
 
 def isolate_face_models() -> None:
@@ -26,6 +31,19 @@ def isolate_face_models() -> None:
 def detect_faces(image: np.ndarray, ctx: Optional[JobContext] = None, with_landmarks: bool = True) -> List[Face]:
     """Detect every face (with 68 landmarks where possible). Safe to call from a worker thread."""
     return default_pipeline().find_faces(image, with_landmarks=with_landmarks, ctx=ctx)
+
+
+@dataclass(frozen=True)
+class FoundFaces:
+    """The faces a detection job found, and the device that ran it."""
+
+    faces: List[Face]
+    device: str
+
+
+def find_faces(image: np.ndarray, ctx: Optional[JobContext] = None) -> FoundFaces:
+    """detect_faces as a job whose result says where it ran (what the window's status bar shows)."""
+    return FoundFaces(detect_faces(image, ctx), DETECTION_DEVICE)
 
 
 def faces_mask(faces: Iterable[Face], shape: tuple[int, int]) -> tuple[Optional[Rect], Optional[np.ndarray]]:

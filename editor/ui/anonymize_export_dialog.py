@@ -13,9 +13,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QDialogButtonBox, QFormLayout, QFrame, QLabel, QLineEdit, QVBoxLayout,
                                QWidget)
 
-from editor.core.document import Document
-from editor.services.anonymize_service import AnonymizeResult, export_anonymized
-from editor.services.documents import metadata_for_export
+from editor.services.anonymize_service import AnonymizeResult
+from editor.services.anonymize_session import AnonymizeSession
 from editor.services.vault_service import SealResult, VaultService
 
 from . import dialogs
@@ -37,12 +36,14 @@ def review_notes(result: AnonymizeResult, untouched: List[int]) -> List[str]:
 class AnonymizeExportDialog(VaultJobDialog):
     exported = Signal(object)           # SealResult
 
-    def __init__(self, parent: Optional[QWidget], service: VaultService, doc: Document, result: AnonymizeResult,
-                 untouched: List[int], default_key: Optional[str] = None) -> None:
+    def __init__(self, parent: Optional[QWidget], service: VaultService, session: AnonymizeSession,
+                 result: AnonymizeResult, default_key: Optional[str] = None) -> None:
+        """`result`: the session's anonymized faces in the photo now (export_result()), what the dialog lists."""
         super().__init__(parent)
         self.setWindowTitle("Export anonymized")
         self.service = service
-        self.doc = doc
+        self.session = session
+        self.doc = doc = session.doc
         self.result = result
         faces = ", ".join(str(o.index + 1) for o in result.outcomes)
         intro = QLabel(f"The anonymized face{'s' if len(result.outcomes) != 1 else ''} ({faces}) "
@@ -64,7 +65,7 @@ class AnonymizeExportDialog(VaultJobDialog):
         form.addRow("Metadata:", QLabel("Privacy profile"))
         form.addRow("", self.sidecar_check)
 
-        self.notes = review_notes(result, untouched)
+        self.notes = review_notes(result, session.faces_left_as_they_are(result))
         self.review_box = QFrame()
         self.review_box.setObjectName("reviewBox")
         self.review_box.setStyleSheet("QFrame#reviewBox { background: #3a3122; border: 1px solid #8a6a33; "
@@ -124,7 +125,7 @@ class AnonymizeExportDialog(VaultJobDialog):
         path = dialogs.export_path(self, text, self.doc.path)
         if path is None:
             return
-        service, doc, result, key = self.service, self.doc, self.result, self.key_id
+        service, session, result, key = self.service, self.session, self.result, self.key_id
         others = self.keys.extra_ids
         sidecar, accept = self.sidecar_check.isChecked(), bool(self.notes)
 
@@ -133,7 +134,6 @@ class AnonymizeExportDialog(VaultJobDialog):
             self.accept()
 
         self.run_job(f"Exporting {path.name}",
-                     lambda ctx: export_anonymized(doc.image, result, path, key, recipients=others,
-                                                   alpha=doc.alpha, metadata=metadata_for_export(doc), sidecar=sidecar,
-                                                   accept_flagged=accept, vault=service, ctx=ctx),
+                     lambda ctx: session.export(path, key, recipients=others, sidecar=sidecar, accept_flagged=accept,
+                                                vault=service, result=result, ctx=ctx),
                      done)

@@ -101,12 +101,13 @@ class AnonymizeUi(QObject):
         window, c = self.window, self.controller
         if window.doc is None:
             return None
-        result = c.export_result()
+        session = c.session
+        result = session.export_result() if session is not None else None
         if result is None:
             dialogs.show_error(window, "No face of this photo is anonymized yet: run Faces › Anonymize Faces and "
                                        "Apply first.")
             return None
-        dialog = AnonymizeExportDialog(window, window.vault, window.doc, result, c.faces_left_as_they_are(result),
+        dialog = AnonymizeExportDialog(window, window.vault, session, result,
                                        default_key=window.setup.preferences.default_key)
         dialog.exported.connect(lambda r: window.show_message(
             f"Exported {r.path.name} with {len(r.regions)} sealed face(s) for {r.key.describe()}."))

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Optional
 
 from PySide6.QtCore import QObject, Signal
 
 from editor.core.document import Document
-from editor.core.faces import Face
-from editor.services.faces import detect_faces, mask_selected_faces
+from editor.services.faces import FoundFaces, find_faces, mask_selected_faces
 
 from .doc_bridge import DocumentBridge
 from .jobs import JobRunner
-
-DETECTION_DEVICE = "CPU"      # YuNet (OpenCV) and dlib landmarks run on the CPU
 
 
 class FaceController(QObject):
@@ -34,18 +31,18 @@ class FaceController(QObject):
         if doc is None:
             return
 
-        def done(faces: List[Face]) -> None:
+        def done(found: FoundFaces) -> None:
             if self._bridge.doc is not doc:
                 return
-            doc.set_faces(faces)
-            doc.last_device = DETECTION_DEVICE
-            self.device_used.emit(DETECTION_DEVICE)
-            n = len(faces)
+            doc.set_faces(found.faces)
+            doc.last_device = found.device
+            self.device_used.emit(found.device)
+            n = len(found.faces)
             self.status_message.emit(f"Found {n} face{'s' if n != 1 else ''}." if n else
                                      "No face found; paint the area with the brush instead.")
 
         # Editing is blocked while the job runs, so the worker may read the live pixels.
-        self._runner.submit("Detecting faces", lambda ctx: detect_faces(doc.image, ctx), done)
+        self._runner.submit("Detecting faces", lambda ctx: find_faces(doc.image, ctx), done)
 
     def mask_selected(self) -> None:
         doc = self.doc

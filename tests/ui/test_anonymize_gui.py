@@ -22,6 +22,7 @@ from editor.ui import anonymize_controller
 from editor.ui.face_panel import THUMB
 from editor.vault.audit import AuditLog
 from editor.vault.keystore import KeyStore
+from editor.vision.facenet import default_embedder
 from ui_helpers import JOB_TIMEOUT_MS, drag, line, open_and_wait, wait_idle, widget_point
 
 BACKGROUND_BOX = (8, 300, 88, 380)         # x0, y0, x1, y1: a patch of the sample photo with no face in it
@@ -79,6 +80,9 @@ def test_anonymize_detects_previews_and_applies_as_one_undo_step(qtbot, opened):
 
     assert len(doc.faces) == 1 and len(result.outcomes) == 1
     assert np.array_equal(doc.image, before)         # under review: nothing written yet
+    # The status bar names the device the job reported: where FaceNet's ONNX Runtime session ran it.
+    assert result.device == default_embedder().device
+    assert win.status.device.text() == f"Device: {result.device}" and doc.last_device == result.device
     assert win.canvas.previewing
     shown, _ = win.canvas.display_image(1.0)
     assert shown.pixelColor(*_face_centre(doc.faces[0])).getRgb()[:3] == tuple(

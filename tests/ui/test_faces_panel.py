@@ -25,14 +25,15 @@ def detect(qtbot, win) -> None:
 def test_detection_runs_in_a_worker_and_lists_the_face(qtbot, opened, monkeypatch):
     import editor.ui.face_controller as face_controller
 
-    threads = []
-    real = face_controller.detect_faces
+    threads, results = [], []
+    real = face_controller.find_faces
 
     def spy(image, ctx=None):
         threads.append(threading.current_thread())
-        return real(image, ctx)
+        results.append(real(image, ctx))
+        return results[-1]
 
-    monkeypatch.setattr(face_controller, "detect_faces", spy)
+    monkeypatch.setattr(face_controller, "find_faces", spy)
     win = opened
     detect(qtbot, win)
     assert threads and threads[0] is not threading.main_thread()
@@ -43,7 +44,8 @@ def test_detection_runs_in_a_worker_and_lists_the_face(qtbot, opened, monkeypatc
     assert item.checkState() == Qt.CheckState.Checked and item.text().startswith("Face 1\nscore 0.")
     assert not item.icon().isNull()
     assert panel.summary.text() == "1 face · 1 included"
-    assert win.status.device.text() == "Device: CPU"
+    # The status bar names the device the detection job reported, and the document remembers it.
+    assert win.status.device.text() == f"Device: {results[0].device}" and win.doc.last_device == results[0].device
 
     # The box is drawn in green on the canvas along its top edge.
     x, y, w, h = win.doc.faces[0].box
