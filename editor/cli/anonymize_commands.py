@@ -45,16 +45,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_anonymize(args: argparse.Namespace) -> int:
-    from editor.anonymize.engine import AnonymizeOptions
-    from editor.anonymize.recognizers import default_recognizers
     from editor.services.anonymize_batch import REPORT_NAME, anonymize_paths
+    from editor.services.anonymize_types import AnonymizeOptions, default_recognizers
 
     if args.jobs < 1:
         raise SystemExit("veil anonymize: --jobs must be at least 1")
     progress = ProgressBar()
+    options = AnonymizeOptions.for_strength(args.strength, fallback=args.fallback)
     batch = anonymize_paths(args.inputs, args.output, args.key, recipients=args.recipient, seed=args.seed,
-                            sidecar=args.sidecar, jobs=args.jobs, options=AnonymizeOptions.for_strength(args.strength, fallback=args.fallback),
-                            on_file=progress, ray=args.ray, on_note=progress.note)
+                            sidecar=args.sidecar, jobs=args.jobs, options=options, on_file=progress, ray=args.ray,
+                            on_note=progress.note)
     # The numbers describe the whole output folder (earlier runs included): a resumed run that had nothing left
     # to do must still report, and exit with, the failures recorded before.
     s = batch.summary()

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from editor.core import image_io
-from editor.core.errors import ImageError, VeilError
+from editor.core.errors import ImageError
 from editor.core.progress import JobContext
 
 from .paths import refuse_output_among_inputs
@@ -24,15 +24,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-landmarks", action="store_true", help="skip the 68-point landmarks (faster)")
     p.set_defaults(handler=cmd_detect)
 
-    from editor.inpaint.registry import engine_names
-    from editor.services.inpainting import FACE_AWARE_ENGINE
+    from editor.services.inpainting import FACE_AWARE_ENGINE, available_engines
 
     p = sub.add_parser("inpaint", help="fill a masked region of a photo",
                        description="Fill the white area of MASK in IMG and write the result to OUT.")
     p.add_argument("image", help="photo to edit (never modified)")
     p.add_argument("--mask", required=True, help="mask image, same size as the photo: white = fill")
     p.add_argument("-o", "--output", required=True, help="where to write the result")
-    p.add_argument("--engine", default=FACE_AWARE_ENGINE, choices=engine_names(),
+    p.add_argument("--engine", default=FACE_AWARE_ENGINE, choices=[name for name, _ in available_engines()],
                    help=f"inpainting engine (default: {FACE_AWARE_ENGINE}: the face model on faces, FSR elsewhere)")
     p.add_argument("--quality", type=int, default=None, help="JPEG/WebP quality 1-100 (default 95)")
     p.set_defaults(handler=cmd_inpaint)

@@ -26,7 +26,7 @@ EXIT_ERRORS = 1           # folder mode: some photo could not be read or written
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from editor.inpaint.registry import engine_names
+    from editor.services.inpainting import available_engines
     from editor.services.unmask_service import DEFAULT_UNMASK_ENGINE
 
     p = sub.add_parser("unmask", help="remove the face masks from photos and folders",
@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "a filled area says so in its XMP (IPTC digital source type).")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="photo with masked faces, or photos and folders")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="the result's file, or an output folder")
-    p.add_argument("--engine", default=DEFAULT_UNMASK_ENGINE, choices=engine_names(),
+    p.add_argument("--engine", default=DEFAULT_UNMASK_ENGINE, choices=[name for name, _ in available_engines()],
                    help=f"engine that fills the masks (default: {DEFAULT_UNMASK_ENGINE})")
     p.add_argument("--mask-out", metavar="MASK.png", help="one photo: also write the mask area found (white = filled)")
     p.add_argument("--reference", metavar="REF", help="one photo: an unmasked photo of the same person, whose nose, "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from editor.core import image_io
 from editor.core.progress import JobContext
-from editor.vault.errors import AuditError, ConfirmationRequired, PassphraseError, VaultError
+from editor.services.vault_types import AuditError, ConfirmationRequired, PassphraseError, VaultError
 
 from .paths import refuse_output_among_inputs
 
@@ -140,7 +140,7 @@ def _read_passphrase(args: argparse.Namespace, confirm: bool) -> str:
 
 # -- keys ------------------------------------------------------------------------------------------------------
 def cmd_keys_create(args: argparse.Namespace) -> int:
-    from editor.vault.keypairs import CLASSIC, HYBRID, SUITE_TEXT
+    from editor.services.vault_types import CLASSIC, HYBRID, SUITE_TEXT
 
     if args.symmetric:
         if args.suite:
@@ -169,7 +169,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_public(args: argparse.Namespace) -> int:
-    from editor.vault.keypairs import show_fingerprint
+    from editor.services.vault_types import show_fingerprint
 
     service = _service()
     if args.output:
@@ -183,7 +183,7 @@ def cmd_keys_public(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_sealer(args: argparse.Namespace) -> int:
-    from editor.vault.keypairs import show_fingerprint
+    from editor.services.vault_types import show_fingerprint
 
     service = _service()
     signer = service.signer(label=args.label)
@@ -198,7 +198,7 @@ def cmd_keys_sealer(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_trust(args: argparse.Namespace) -> int:
-    from editor.vault.keypairs import show_fingerprint
+    from editor.services.vault_types import show_fingerprint
 
     info = _service().trust_sealer(args.file, label=args.label)
     print(f'Trusted the sealer "{info.label}" with fingerprint {show_fingerprint(info.key_id)}; make sure it is the '
@@ -214,8 +214,7 @@ def cmd_keys_export(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_import(args: argparse.Namespace) -> int:
-    from editor.vault.keypairs import show_fingerprint
-    from editor.vault.keystore import RECIPIENT
+    from editor.services.vault_types import RECIPIENT, show_fingerprint
 
     service = _service()
     if service.is_public_block(args.file):
@@ -257,7 +256,7 @@ def _progress(fraction: float, text: str) -> None:
 
 def cmd_seal(args: argparse.Namespace) -> int:
     from editor.services.vault_service import load_mask, regions_from_mask
-    from editor.vault.embed import sidecar_path
+    from editor.services.vault_types import sidecar_path
 
     src, out = Path(args.image), Path(args.output)
     inputs = {"photo": args.image, "mask": args.mask}
@@ -293,7 +292,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 
 def _print_seal_info(info, name: str) -> None:
-    from editor.vault.keypairs import show_fingerprint
+    from editor.services.vault_types import show_fingerprint
 
     if info.version == 1:
         state = "in your keyring" if info.key_available else "NOT in your keyring"

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, Q
 
 from editor import __version__
 from editor.core.errors import ModelError
-from editor.runtime.models import load_manifest
+from editor.services.runtime_setup import load_manifest
 
 CODE_LICENCE = "Proprietary; the models and libraries below keep their own licences."
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from editor.core.errors import VeilError
-from editor.vault.keystore import SEALS, SYMMETRIC, KeyInfo
+from editor.services.vault_types import SEALS, SYMMETRIC, KeyInfo
 
 from . import keys_dialog
 from .keys_dialog import VaultJobDialog

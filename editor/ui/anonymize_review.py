@@ -13,9 +13,8 @@ from PySide6.QtGui import QAction, QMouseEvent
 from PySide6.QtWidgets import (QDockWidget, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QToolButton, QVBoxLayout, QWidget)
 
-from editor.anonymize.engine import ANONYMIZED, FAILED, FALLBACK, FaceOutcome
-from editor.anonymize.verify import VerificationLimits
 from editor.services.anonymize_service import AnonymizeResult
+from editor.services.anonymize_types import ANONYMIZED, FAILED, FALLBACK, FaceOutcome, VerificationLimits
 
 from .face_panel import face_thumbnail
 

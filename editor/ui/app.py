@@ -12,8 +12,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from editor import __version__
-from editor.runtime.bundle import resource_path
 from editor.services.faces import isolate_face_models
+from editor.services.runtime_setup import resource_path
 
 from .main_window import MainWindow
 from .notifier import ErrorNotifier

@@ -11,8 +11,8 @@ from typing import Optional
 
 from PySide6.QtWidgets import QCheckBox, QSpinBox, QWidget
 
-from editor.anonymize.engine import STANDARD, AnonymizeOptions
 from editor.services.anonymize_batch import anonymize_paths
+from editor.services.anonymize_types import STANDARD, AnonymizeOptions
 from editor.services.vault_service import VaultService
 
 from . import dialogs

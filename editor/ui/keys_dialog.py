@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFi
 from editor.core.errors import VeilError
 from editor.core.progress import JobContext
 from editor.services.vault_service import VaultService
-from editor.vault.keystore import PAIR, RECIPIENT, SEALER, SIGNING, SYMMETRIC, KeyInfo
+from editor.services.vault_types import PAIR, RECIPIENT, SEALER, SIGNING, SYMMETRIC, KeyInfo
 
 from . import passphrase_dialog
 from .jobs import Job, JobRunner

@@ -12,7 +12,7 @@ from typing import Optional, Tuple
 
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget)
 
-from editor.vault.keyfile import MIN_PASSPHRASE
+from editor.services.vault_types import MIN_PASSPHRASE
 
 
 def passphrase_length(text: str) -> int:

@@ -17,8 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialogButtonBox, QFileDialog, QHBoxLa
 
 from editor.core.errors import VeilError
 from editor.services.vault_service import RecoverResult, SealInfo, VaultService
-from editor.vault.errors import NoPayloadError
-from editor.vault.keypairs import show_fingerprint
+from editor.services.vault_types import NoPayloadError, show_fingerprint
 
 from .jobs import JobRunner
 from .keys_dialog import VaultJobDialog, created_text

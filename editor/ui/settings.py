@@ -10,7 +10,7 @@ from typing import Optional
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from editor.runtime.device import PREFERENCES
+from editor.services.runtime_setup import PREFERENCES
 
 from .tools import MAX_SIZE, MIN_SIZE
 

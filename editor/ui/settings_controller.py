@@ -14,8 +14,7 @@ from typing import Optional
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
-from editor.runtime.bundle import resource_path
-from editor.runtime.device import set_preference
+from editor.services.runtime_setup import resource_path, set_preference
 from editor.services.vault_service import VaultService
 
 from . import dialogs

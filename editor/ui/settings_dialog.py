@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QFormLayout, QLabel, 
 
 from editor.core.errors import VeilError
 from editor.services.vault_service import VaultService
-from editor.vault.keystore import SEALS, KeyInfo
+from editor.services.vault_types import SEALS, KeyInfo
 
 from . import dialogs
 from .keys_dialog import VaultJobDialog, keys_or_error

@@ -10,12 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from editor.anonymize.identity import recognizer_path
 from editor.core.errors import ModelError
 from editor.core.progress import JobContext
-from editor.runtime.device import device_in_use, preference_problem
-from editor.runtime.models import load_manifest, model_path
-from editor.vision.landmarks import predictor_path
+from editor.services.runtime_setup import (device_in_use, load_manifest, model_path, predictor_path,
+                                           preference_problem, recognizer_path)
 
 
 @dataclass
