@@ -17,7 +17,7 @@ from editor.runtime.onnx_session import create_session
 
 from detection_recall import Bench, photos  # bench/ is on sys.path (run_all.py puts it there)
 from photos import aligned_face, celeba_like_portrait, mouth_hole
-from report import NO_CUDA, NOT_BUILT, Row, median, ms, ratio, timed, verdict
+from report import NO_CUDA, Row, median, ms, ratio, timed, verdict
 
 SIZE = 256
 BATCH = 8
@@ -154,7 +154,7 @@ def inpainting_rows(cpu_b1: dict[str, float], repeats: int, quick: bool) -> list
     model = cpu_b1.get(learned[0]) if learned else None
     what = f"face {SIZE} px, nose-to-chin hole ({int(np.count_nonzero(hole))} px), CPU"
     model_label = f"Veil face model `{learned[0]}`" if learned else "Veil face model (M-CSAM)"
-    veil = ms(model) if model is not None else NOT_BUILT
+    veil = ms(model) if model is not None else "n/a (no face-inpainting model in the manifest)"
     target, meets = f"≤ {ms(INPAINT_TARGET_S)} (2 cores)", verdict(model, INPAINT_TARGET_S)
     return [
         Row("inpaint.model_vs_telea", "inpainting", f"{what}: {model_label} vs OpenCV Telea", veil,

@@ -19,7 +19,7 @@ FACE_BOX = (178, 63, 90, 113)        # x, y, w, h of the face in the portrait (Y
 CONTEXT = 2.0                        # the pasted crop is this many face sizes wide and high: hair, neck, ears
 GRAIN_SIGMA = 4.0                    # sensor noise, in 8-bit levels
 
-SIZES_MP = {"12 MP": (4000, 3000), "50 MP": (8660, 5780)}
+SIZES_MP = {"12 MP": (4000, 3000), "24 MP": (6000, 4000), "50 MP": (8660, 5780)}
 
 
 def _portrait() -> np.ndarray:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 REPO = Path(__file__).resolve().parents[1]
-NOT_BUILT = "n/a (not built yet)"
+NOT_RUN = "n/a (could not run: see the baseline column)"
 NO_CUDA = "n/a (no CUDA)"
 
 

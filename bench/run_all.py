@@ -26,13 +26,13 @@ sys.path.insert(0, str(BENCH.parent))
 
 from model_latency import detection_rows, inpainting_rows, model_rows  # noqa: E402
 from photos import SIZES_MP, group_photo, write_photo  # noqa: E402
-from report import (NOT_BUILT, Row, load_average, machine, markdown, mib, ms, ratio, rows_json,  # noqa: E402
+from report import (NOT_RUN, Row, load_average, machine, markdown, mib, ms, ratio, rows_json,  # noqa: E402
                     run_child, secs, verdict)
-from scenarios import FLOW_SERVICES, flow_service  # noqa: E402
+from scenarios import FLOW_SERVICES  # noqa: E402
 
 from editor.services.inpainting import FACE_AWARE_ENGINE  # noqa: E402
 
-QUICK_SIZES = {"12 MP": (400, 300), "50 MP": (1280, 960)}
+QUICK_SIZES = {"12 MP": (400, 300), "24 MP": (600, 400), "50 MP": (1280, 960)}
 FACE_COUNTS = (1, 8)
 FLOW_LABELS = {"inpaint": "mask faces + fill (`{engine}`)", "anonymize": "anonymize every face (verified)",
                "unmask": "remove face masks"}
@@ -51,11 +51,9 @@ def _size_label(name: str, size: tuple[int, int]) -> str:
 
 
 def _scenario(flow: str, photo: Path, engine: str, repeats: int, out: Path, previous: dict) -> dict:
-    """The scenario's result from its own process, or {"unavailable": why} when the flow cannot run yet."""
-    if flow != "inpaint" and flow_service(flow) is None:
-        return {"unavailable": "its service is not in editor/services yet"}      # no process needed to know
+    """The scenario's result from its own process, or {"unavailable": why} when its input data is missing."""
     if "unavailable" in previous:
-        return previous                                     # the 1-face run already found a model missing
+        return previous                                     # the 1-face run already found the data missing
     return run_child("scenarios.py", ["e2e", "--photo", str(photo), "--flow", flow, "--engine", engine,
                                       "--repeats", str(repeats)], out)
 
@@ -64,8 +62,9 @@ def _e2e_pair(key: str, measure: str, target: str, result: dict) -> list[Row]:
     """The end-to-end row and the peak RSS row of one scenario."""
     rss_target = f"≤ {mib(RSS_TARGET_KIB)}"
     if "unavailable" in result:
-        return [Row(f"e2e.{key}", "end to end", measure, NOT_BUILT, result["unavailable"], target=target),
-                Row(f"rss.{key}", "peak RSS", f"the process running: {measure}", NOT_BUILT, target=rss_target)]
+        return [Row(f"e2e.{key}", "end to end", measure, NOT_RUN, result["unavailable"], target=target),
+                Row(f"rss.{key}", "peak RSS", f"the process running: {measure}", NOT_RUN, result["unavailable"],
+                    target=rss_target)]
     steps = ", ".join(f"{k} {v:.2f}" for k, v in result["steps"].items())
     total, rss = result["total"], result["peak_rss_kib"]
     detail = (f"steps (s): {steps}; faces found {result['faces_found']}; warm-up on the portrait (models load) "
@@ -114,10 +113,12 @@ def open_rows(sizes: dict, repeats: int, tmp: Path) -> list[Row]:
 
 
 def ui_rows(sizes: dict, steps: int, drags: int, faces: int, tmp: Path) -> list[Row]:
-    """Brush stroke latency on 12 MP vs 50 MP and the event loop's worst gap during jobs, in an offscreen window."""
-    small, big = (f"{w}x{h}" for w, h in (sizes["12 MP"], sizes["50 MP"]))
+    """Brush stroke latency on 12 MP vs 50 MP and the event loop's worst gap during jobs and mask operations, in an
+    offscreen window."""
+    small, mask, big = (f"{w}x{h}" for w, h in (sizes["12 MP"], sizes["24 MP"], sizes["50 MP"]))
     result = run_child("ui_latency.py", ["--sizes", f"{small},{big}", "--gap-size", small, "--steps", str(steps),
-                                         "--drags", str(drags), "--faces", str(faces)], tmp / "ui.json")
+                                         "--drags", str(drags), "--faces", str(faces), "--mask-size", mask],
+                       tmp / "ui.json")
     rows = []
     big_label, small_label = _size_label("50 MP", sizes["50 MP"]), _size_label("12 MP", sizes["12 MP"])
     for view in ("fit", "100%"):
@@ -152,6 +153,20 @@ def ui_rows(sizes: dict, steps: int, drags: int, faces: int, tmp: Path) -> list[
                     f"{small_label}, {gap['faces']} faces (CPU-wait excluded)",
                     ms(gap["max_gap_s"]), f"wall-clock: {ms(gap['max_wall_gap_s'])}; jobs (s): {jobs}", "",
                     f"≤ {ms(UI_GAP_TARGET_S)}", verdict(gap["max_gap_s"], UI_GAP_TARGET_S), gap))
+    masks = result["mask_ops"]
+    mask_label = _size_label("24 MP", sizes["24 MP"])
+    worst = ", ".join(f"{name.removesuffix('_mask')} {ms(s)}" for name, s in masks["worst_gap_s"].items())
+    rows.append(Row("ui.mask_ops", "window",
+                    f"UI event loop's worst gap while Invert, Grow, Shrink, Feather and Clear run on the mask of a "
+                    f"{mask_label} photo (CPU-wait excluded)", ms(masks["max_gap_s"]), f"each: {worst}", "",
+                    f"≤ {ms(UI_GAP_TARGET_S)}", verdict(masks["max_gap_s"], UI_GAP_TARGET_S), masks))
+    undo = masks["undo_clear"]
+    rows.append(Row("ui.mask_undo", "window",
+                    f"UI event loop's worst gap while Clear of that mask is undone (tiles written back on the UI "
+                    f"thread), {mask_label}", ms(undo["max_gap_s"]), f"wall-clock: {ms(undo['max_wall_gap_s'])}", "",
+                    f"≤ {ms(UI_GAP_TARGET_S)}", verdict(undo["max_gap_s"], UI_GAP_TARGET_S), undo))
+    if not masks["undo_restored"]:
+        result["errors"].append("undoing Clear did not bring the mask back")
     if result["errors"]:
         raise RuntimeError("the window reported: " + "; ".join(result["errors"]))
     return rows

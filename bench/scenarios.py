@@ -13,7 +13,6 @@ against a plain cv2.imread decode. Both write the median seconds of each step an
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 import tempfile
@@ -29,32 +28,14 @@ from photos import PORTRAIT, write_photo  # noqa: E402
 from report import median, peak_rss_kib, timed  # noqa: E402
 
 from editor.core.document import Document  # noqa: E402
-from editor.core.errors import ModelError  # noqa: E402
+from editor.services import anonymize_service, unmask_service  # noqa: E402
 from editor.services.documents import export_document, open_document  # noqa: E402
 from editor.services.faces import detect_faces, mask_selected_faces  # noqa: E402
 from editor.services.inpainting import FACE_AWARE_ENGINE, apply_result, inpaint  # noqa: E402
 
 
-def _service(name: str):
-    """A service module of a flow still being built elsewhere, or None while it does not exist."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and name.startswith(exc.name):
-            return None                              # the module itself is missing, not one it imports
-        raise
-
-
-def _anonymize() -> Optional[Callable[[Document], object]]:
-    service = _service("editor.services.anonymize_service")
-    if service is None:
-        return None
-    return lambda doc: service.apply_to_document(doc, service.anonymize_faces(doc.image, doc.faces, seed=0))
-
-
-def _unmask() -> Optional[Callable[[Document], object]]:
-    service = _service("editor.services.unmask_service")
-    return None if service is None else service.remove_face_masks
+def _anonymize(doc: Document) -> None:
+    anonymize_service.apply_to_document(doc, anonymize_service.anonymize_faces(doc.image, doc.faces, seed=0))
 
 
 MASK_TEMPLATES = Path(__file__).resolve().parents[2] / "shared" / "data" / "mask-templates"   # MIT
@@ -72,13 +53,9 @@ def _masked_copy(photo: Path, out: Path) -> Path:
     return write_photo(out.with_suffix(photo.suffix), pixels)
 
 
-# The flows being built elsewhere: each gives its step (doc with detected faces -> edited doc), or None.
-FLOW_SERVICES: dict[str, Callable[[], Optional[Callable[[Document], object]]]] = {
-    "anonymize": _anonymize, "unmask": _unmask}
-
-
-def flow_service(flow: str) -> Optional[Callable[[Document], object]]:
-    return FLOW_SERVICES[flow]()
+# Each flow's step beside the fill: a document with its faces detected -> the edited document.
+FLOW_SERVICES: dict[str, Callable[[Document], object]] = {
+    "anonymize": _anonymize, "unmask": unmask_service.remove_face_masks}
 
 
 def _since(start: float) -> float:
@@ -90,10 +67,7 @@ def run_e2e(photo: Path, flow: str, repeats: int, engine: str = FACE_AWARE_ENGIN
         mask_selected_faces(doc)
         apply_result(doc, inpaint(doc.image, doc.mask, engine, faces=doc.faces))   # as the window fills
 
-    step = fill_faces if flow == "inpaint" else flow_service(flow)
-    if step is None:
-        return {"unavailable": "its service is not in editor/services yet"}    # run_all.py checks first
-
+    step = fill_faces if flow == "inpaint" else FLOW_SERVICES[flow]
     with tempfile.TemporaryDirectory() as tmp:
         portrait = PORTRAIT
         if flow == "unmask":
@@ -111,10 +85,7 @@ def _timed_e2e(photo: Path, portrait: Path, flow: str, step: Callable[[Document]
         doc.set_faces(detect_faces(doc.image))
         step(doc)
 
-    try:
-        warm = timed(warm_up, 1, warmup=0)[0]
-    except ModelError as exc:                        # a model of a flow still being built is not shipped yet
-        return {"unavailable": str(exc)}
+    warm = timed(warm_up, 1, warmup=0)[0]
     steps: dict[str, list[float]] = {"open": [], "detect": [], flow: [], "export": []}
     found = 0
     for _ in range(repeats):

@@ -1,6 +1,6 @@
 """The window's latency, measured in an offscreen MainWindow with real Qt events (run in its own process).
 
-    python bench/ui_latency.py --sizes 4000x3000,8660x5780 --gap-size 4000x3000 --out result.json
+    python bench/ui_latency.py --sizes 4000x3000,8660x5780 --gap-size 4000x3000 --mask-size 6000x4000 --out r.json
 
 Brush: for each photo size and view (fit, 100%), drags of real mouse events across the canvas, the sizes in one
 order and then in the reverse order so that neither always runs first. Each move is timed from sending the move
@@ -9,6 +9,9 @@ sees the paint and its region). The same drag on 12 MP and 50 MP should cost the
 whole photo would show as a ratio well above 1.
 Jobs: a 5 ms timer on the UI thread (tests/ui/ui_helpers.GapMeter) records the event loop's worst gap while Faces ›
 Detect Faces, Mask Selected Faces and Fill run on a 12 MP photo with 8 faces.
+Mask operations: the same timer while Invert, Grow, Shrink, Feather, Invert and Clear run on a 24 MP mask (each a
+job: done on the UI thread they would stall it for hundreds of milliseconds), then while Clear is undone (its tiles
+are written back on the UI thread).
 """
 
 from __future__ import annotations
@@ -39,12 +42,14 @@ from report import median, peak_rss_kib  # noqa: E402
 from ui_helpers import GapMeter  # noqa: E402
 
 from editor.core.document import Document  # noqa: E402
+from editor.core.geometry import Rect  # noqa: E402
 from editor.services.faces import isolate_face_models  # noqa: E402
 from editor.ui import dialogs  # noqa: E402
 from editor.ui.app import create_app  # noqa: E402
 from editor.ui.main_window import MainWindow  # noqa: E402
 
 WINDOW = (1400, 900)
+MASK_OPERATIONS = ("invert_mask", "grow_mask", "shrink_mask", "feather_mask", "invert_mask", "clear_mask")
 JOB_TIMEOUT_S = 300
 PAINT_TIMEOUT_S = 5.0
 SETTLE_MS = 100
@@ -173,6 +178,38 @@ def jobs_gap(win: MainWindow, pixels: np.ndarray) -> dict:
     return result
 
 
+def mask_ops_gap(win: MainWindow, size: tuple[int, int]) -> dict:
+    """The UI thread's worst gap during each mask operation on a photo of `size` with a square selected in its
+    middle (a sixth of the shorter side), and during the undo of the last one (Clear)."""
+    w, h = size
+    yy, xx = np.mgrid[0:h:8, 0:w:8]
+    coarse = np.stack([xx % 256, yy % 256, (xx + yy) % 256], -1).astype(np.uint8)
+    doc = Document(np.ascontiguousarray(np.repeat(np.repeat(coarse, 8, 0), 8, 1)[:h, :w]))
+    win.bridge.attach(doc)
+    side = min(w, h) // 6
+    x0, y0 = (w - side) // 2, (h - side) // 2
+    doc.add_to_mask(Rect(x0, y0, x0 + side, y0 + side), np.full((side, side), 255, np.uint8), "blob")
+    ops: dict[str, list[dict]] = {}
+    for name in MASK_OPERATIONS:
+        with GapMeter() as meter:
+            start = time.perf_counter()
+            win.commands[name].trigger()
+            _wait_jobs(win)
+            took = time.perf_counter() - start
+            _run_loop(30)                                # the repaint of the changed area
+        ops.setdefault(name, []).append({"max_gap_s": meter.max_gap, "max_wall_gap_s": meter.max_wall_gap,
+                                         "job_s": took})
+    with GapMeter() as meter:
+        win.commands.undo.trigger()
+        _run_loop(30)
+    undo = {"max_gap_s": meter.max_gap, "max_wall_gap_s": meter.max_wall_gap}
+    restored = bool(doc.has_mask)
+    win.bridge.attach(None)
+    worst = {name: max(r["max_gap_s"] for r in runs) for name, runs in ops.items()}
+    return {"size": [w, h], "operations": ops, "worst_gap_s": worst, "max_gap_s": max(worst.values()),
+            "undo_clear": undo, "undo_restored": restored}
+
+
 def _size(text: str) -> tuple[int, int]:
     w, h = text.lower().split("x")
     return int(w), int(h)
@@ -185,6 +222,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--drags", type=int, default=2, help="brush drags per photo size and zoom, in each order")
     parser.add_argument("--gap-size", default="4000x3000", help="photo size for the job gap, WxH")
     parser.add_argument("--faces", type=int, default=8)
+    parser.add_argument("--mask-size", default="6000x4000", help="photo size for the mask operations, WxH")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
@@ -200,10 +238,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         brush = brush_latency(app, win, args.sizes.split(","), args.steps, args.drags)
         pixels, _ = group_photo(*_size(args.gap_size), faces=args.faces)
         gap = jobs_gap(win, pixels)
+        mask_ops = mask_ops_gap(win, _size(args.mask_size))
         win.close()
         win.runner.shutdown()
-    args.out.write_text(json.dumps({"brush": brush, "jobs": gap, "errors": errors, "peak_rss_kib": peak_rss_kib(),
-                                    "window": WINDOW}))
+    args.out.write_text(json.dumps({"brush": brush, "jobs": gap, "mask_ops": mask_ops, "errors": errors,
+                                    "peak_rss_kib": peak_rss_kib(), "window": WINDOW}))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""`bench/run_all.py --quick` runs end to end on tiny inputs and prints every row of the performance table.
+"""`bench/run_all.py --quick` runs end to end on tiny inputs and prints every row of the performance table, each
+with a measurement made by the shipped models.
 
 The models folder is a copy of models/ whose manifest lists one more ONNX model (a copy of the segmenter under
 another name): the bench must time it without a code change.
@@ -18,7 +19,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 FLOWS = ("inpaint", "anonymize", "unmask")
 PROBE = "bench_probe"
-NOT_BUILT = "n/a (not built yet)"
+MASK_TEMPLATES = REPO.parent / "shared" / "data" / "mask-templates"      # the unmask flow puts masks on faces
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,8 @@ def expected_keys(models: list[str]) -> set[str]:
     keys = {f"model.{m}.{dev}.{b}" for m in models for dev in ("cpu", "cuda") for b in ("b1", "b8")}
     keys |= {"inpaint.model_vs_telea", "inpaint.model_vs_fsr", "inpaint.engine_vs_fsr", "detect.time", "detect.found"}
     keys |= {f"{kind}.{flow}.{n}" for kind in ("e2e", "rss") for flow in FLOWS for n in (1, 8)}
-    keys |= {"open.jpeg", "open.png", "rss.open.jpeg", "rss.open.png", "ui.painted", "ui.gap"}
+    keys |= {"open.jpeg", "open.png", "rss.open.jpeg", "rss.open.png", "ui.painted", "ui.gap", "ui.mask_ops",
+             "ui.mask_undo"}
     keys |= {f"ui.{what}.{view}" for what in ("stroke", "release") for view in ("fit", "100")}
     return keys
 
@@ -78,16 +80,29 @@ def test_rows_hold_measurements(quick_run, models_dir):
     assert rows[f"model.{PROBE}.cuda.b1"]["veil"] == "n/a (--device cpu)"
     manifest = json.loads((models_dir / "manifest.json").read_text())["models"]
     inpainters = [name for name, info in manifest.items() if info.get("task") == "face-inpainting"]
-    vs_telea = rows["inpaint.model_vs_telea"]
-    if inpainters:                                                      # the face model against the baselines
-        assert inpainters[0] in vs_telea["measure"] and vs_telea["ratio"].endswith("x")
-    else:
-        assert vs_telea["veil"] == NOT_BUILT and vs_telea["baseline"].startswith("Telea: ")
-    for n in (1, 8):
-        e2e = rows[f"e2e.inpaint.{n}"]["data"]
-        assert e2e["faces_found"] == n and e2e["total"] > 0
-        assert 0 < rows[f"rss.inpaint.{n}"]["data"]["kib"] < 2.5 * 1024 * 1024
-    for flow in ("anonymize", "unmask"):                                 # in progress elsewhere: measured or n/a
-        assert rows[f"e2e.{flow}.8"]["veil"] == NOT_BUILT or rows[f"e2e.{flow}.8"]["data"]["total"] > 0
+    assert inpainters, "the shipped manifest has no face-inpainting model"
+    for key in ("inpaint.model_vs_telea", "inpaint.model_vs_fsr"):     # the face model against the baselines
+        row = rows[key]
+        assert inpainters[0] in row["measure"] and row["data"]["model_s"] > 0 and row["ratio"].endswith("x")
+    for flow in ("inpaint", "anonymize"):
+        for n in (1, 8):
+            e2e = rows[f"e2e.{flow}.{n}"]["data"]
+            assert e2e["faces_found"] == n and e2e["total"] > 0 and e2e["steps"][flow] > 0, (flow, n)
+            assert 0 < rows[f"rss.{flow}.{n}"]["data"]["kib"] < 2.5 * 1024 * 1024
     assert rows["ui.painted"]["meets"] == "yes"                          # a stroke step repaints a small part
     assert rows["ui.gap"]["data"]["faces"] >= 1 and rows["ui.gap"]["data"]["ticks"] > 0
+    masks = rows["ui.mask_ops"]["data"]
+    assert set(masks["worst_gap_s"]) == {"invert_mask", "grow_mask", "shrink_mask", "feather_mask", "clear_mask"}
+    assert masks["max_gap_s"] > 0 and masks["undo_restored"]
+    assert all(run["job_s"] > 0 for runs in masks["operations"].values() for run in runs)
+
+
+def test_unmask_rows_hold_measurements(quick_run):
+    if not MASK_TEMPLATES.is_dir():
+        pytest.skip(f"mask templates ({MASK_TEMPLATES}) not present: the unmask flow needs masked faces")
+    _, result = quick_run
+    rows = {r["key"]: r for r in result["rows"]}
+    for n in (1, 8):
+        e2e = rows[f"e2e.unmask.{n}"]["data"]
+        assert e2e["faces_found"] >= 1 and e2e["total"] > 0 and e2e["steps"]["unmask"] > 0, n
+        assert 0 < rows[f"rss.unmask.{n}"]["data"]["kib"] < 2.5 * 1024 * 1024
