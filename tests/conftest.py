@@ -1,9 +1,11 @@
 """Fixtures shared by every test area: headless Qt by default, repository paths, a sample photo, and a real
 GNOME Keyring for the vault.
 
-Keyring tests run only inside scripts/run_tests.sh, which starts gnome-keyring-daemon on a private D-Bus session
-with a throw-away HOME (it exports VEIL_TEST_HOME): they must never write into a developer's own keyring.
-Without a usable Secret Service they fail under CI (env CI set) and are skipped elsewhere.
+Keyring tests must never write into a developer's own keyring, so they only talk to a throw-away one: a test run
+moves onto a temporary HOME and a private D-Bus session on which gnome-keyring-daemon serves an unlocked
+collection (tests/throwaway_keyring.py at the start of a plain `pytest`; scripts/run_tests.sh does the same in
+bash and exports VEIL_TEST_HOME). Without a usable Secret Service they fail under CI (env CI set) and are skipped
+elsewhere, with the reason.
 """
 
 from __future__ import annotations
@@ -15,12 +17,24 @@ import shutil
 from pathlib import Path
 
 import pytest
+from throwaway_keyring import ThrowawayKeyring, inside_run_tests
 
 # Before anything imports Qt: tests never need a display (set QT_QPA_PLATFORM=xcb to watch them).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_PHOTO = REPO_ROOT / "resources" / "sample.jpg"
+_keyring = ThrowawayKeyring()
+
+
+def pytest_configure(config):
+    """Before any test imports keyring or starts a process: the whole run on the throw-away HOME and keyring."""
+    if not inside_run_tests():
+        _keyring.start()
+
+
+def pytest_unconfigure(config):
+    _keyring.stop()
 
 
 @pytest.fixture(scope="session")
@@ -40,10 +54,10 @@ PROBE_SERVICE = "veil-test-probe"
 
 
 def _secret_service_problem():
-    test_home = os.environ.get("VEIL_TEST_HOME")
-    if not test_home or os.path.realpath(os.path.expanduser("~")) != os.path.realpath(test_home):
-        return None, ("keyring tests run only inside scripts/run_tests.sh (a throw-away GNOME Keyring), "
-                      "never against your own keyring")
+    if _keyring.problem:
+        return None, _keyring.problem
+    if not inside_run_tests():
+        return None, "this run is not on a throw-away HOME, and the keyring tests never use your own keyring"
     try:
         from keyring.backends import SecretService
 

@@ -1,10 +1,8 @@
 """Fixtures for the anonymization tests: the public-domain astronaut photo (NASA, via scikit-image), its face,
-the engine, and a real GNOME Keyring for sealing (only inside scripts/run_tests.sh, as for the vault tests)."""
+the engine, and a vault over the test run's throw-away GNOME Keyring for sealing (tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 import numpy as np
@@ -37,40 +35,17 @@ def engine() -> AnonymizeEngine:
     return AnonymizeEngine()
 
 
-def _secret_service():
-    """A usable Secret Service inside run_tests.sh's throw-away keyring, else the reason there is none."""
-    home = os.environ.get("VEIL_TEST_HOME")
-    if not home or os.path.realpath(os.path.expanduser("~")) != os.path.realpath(home):
-        return None, "keyring tests run only inside scripts/run_tests.sh (a throw-away GNOME Keyring)"
-    try:
-        from keyring.backends import SecretService
-
-        backend = SecretService.Keyring()
-        backend.priority  # raises when secretstorage or the D-Bus session is missing  # noqa: B018
-        user = "probe-" + secrets.token_hex(4)
-        backend.set_password("veil-test-probe", user, "probe")
-        backend.delete_password("veil-test-probe", user)
-    except Exception as e:  # any failure means: no usable Secret Service here
-        return None, f"the Secret Service is not usable ({type(e).__name__}: {e})"
-    return backend, None
-
-
 @pytest.fixture
-def vault(tmp_path, monkeypatch):
+def vault(secret_service, tmp_path, monkeypatch):
     """A VaultService on the test keyring and a private data folder, with one key labelled "test"."""
-    backend, problem = _secret_service()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"No usable GNOME Keyring: {problem}.")
-        pytest.skip(f"No usable GNOME Keyring: {problem}.")
     data = tmp_path / "veil-data"
     data.mkdir()
     monkeypatch.setenv("VEIL_DATA_DIR", str(data))
-    store = KeyStore(backend=backend, data_dir=data)
+    store = KeyStore(backend=secret_service, data_dir=data)
     service = VaultService(keystore=store, audit=AuditLog(data))
     info = service.create_key("test")
     yield service
-    backend.delete_password("veil", info.key_id)
+    secret_service.delete_password("veil", info.key_id)
 
 
 @pytest.fixture

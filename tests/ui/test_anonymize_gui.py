@@ -1,7 +1,8 @@
-"""Issue 4 part 5: anonymize faces in the window, review them, re-roll, add a missed face by box, export.
+"""Anonymize faces in the window, review them, re-roll, add a missed face by box, export.
 
 Driven through the real window on the public-domain sample photo. The export tests need a recovery key, so they
-run against a real throw-away GNOME Keyring inside scripts/run_tests.sh and are skipped elsewhere.
+run against the test run's throw-away GNOME Keyring (tests/conftest.py) and are skipped, with the reason, when it
+could not be started.
 """
 
 from __future__ import annotations

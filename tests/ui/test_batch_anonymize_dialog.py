@@ -1,7 +1,8 @@
-"""Issue 4 part 5: File > Anonymize Folder, driven through its widgets.
+"""File > Anonymize Folder, driven through its widgets.
 
-The runs need a recovery key, so they use a real throw-away GNOME Keyring inside scripts/run_tests.sh and are
-skipped elsewhere; the insecure-keyring refusal runs everywhere (keyring's `fail` backend, no secret stored).
+The runs need a recovery key, so they use the test run's throw-away GNOME Keyring (tests/conftest.py) and are
+skipped, with the reason, when it could not be started; the insecure-keyring refusal runs everywhere (keyring's
+`fail` backend, no secret stored).
 """
 
 from __future__ import annotations

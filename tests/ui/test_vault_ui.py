@@ -1,6 +1,6 @@
-"""Issue 3 part 6: the recovery vault in the GUI, driven through its widgets with a real GNOME Keyring.
+"""The recovery vault in the GUI, driven through its widgets with a real GNOME Keyring.
 
-Run with `bash scripts/run_tests.sh tests/ui/test_vault_ui.py` (a throw-away keyring on a private D-Bus). File
+The keyring is the test run's throw-away one on a private D-Bus (tests/conftest.py). File
 dialogs and the key label prompt are answered by replacing their module functions; the passphrase and delete
 prompts are the real modal dialogs, answered through their widgets.
 """
