@@ -1,5 +1,5 @@
-"""Issue 13 parts 1 and 2 on the public-domain astronaut: "verified" needs every recognizer, each at its shipped,
-data-chosen threshold; Standard and Strong strength differ as documented."""
+"""On the public-domain astronaut: "verified" needs every recognizer, each at its shipped, data-chosen threshold;
+Standard and Strong strength differ as documented."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 9 (UI): a brush stroke made of real mouse events paints the mask; Ctrl+Z / Ctrl+Shift+Z undo and redo it."""
+"""A brush stroke made of real mouse events paints the mask; Ctrl+Z / Ctrl+Shift+Z undo and redo it."""
 
 from __future__ import annotations
 

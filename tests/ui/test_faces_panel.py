@@ -1,4 +1,4 @@
-"""Issue 5 (UI): faces are found in a worker, listed and drawn; only included faces go into the mask."""
+"""Faces are found in a worker, listed and drawn; only included faces go into the mask."""
 
 from __future__ import annotations
 

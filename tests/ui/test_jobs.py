@@ -1,4 +1,4 @@
-"""Issue 7: the job runner keeps the UI responsive, reports progress, cancels, and reports errors in one place."""
+"""The job runner keeps the UI responsive, reports progress, cancels, and reports errors in one place."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from editor.ui.canvas import Canvas
 from editor.ui.main_window import MainWindow
 
 JOB_TIMEOUT_MS = 30_000
-MAX_UI_GAP_S = 0.050           # issue 7: the UI thread never blocks longer while a job runs
+MAX_UI_GAP_S = 0.050           # DESIGN.md: the UI thread never blocks for more than ~50 ms while a job runs
 
 
 def _run_queue_wait_s() -> float:
