@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.training.build_identities import far_tour, group_blocks, host_apart_share, thinned
+from models.training.identity_bank.select import group_blocks
+from models.training.shipped_bank.tours import far_tour, host_apart_share, thinned
 
 
 def test_apart_share_counts_hosts_where_two_renders_are_a_different_person():

@@ -1,0 +1,58 @@
+"""Two objective checks of an identity's texture: glare or a seam beside the mouth, and speckled brows."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from editor.anonymize.mesh import fill_polygon
+
+from .frame import FRAME
+
+GLARE_LIMIT = 0.25             # share of the skin beside the mouth much brighter than the skin around it
+SPECKLE_LIMIT = 0.8            # brow detail finer than a hair band, relative to the brows' own contrast
+
+
+def _region(points: np.ndarray, idx, scale: float, dy: float = 0.0) -> np.ndarray:
+    p = points[list(idx)].astype(np.float64)
+    c = p.mean(axis=0)
+    q = c + (p - c) * scale
+    q[:, 1] += dy
+    return fill_polygon((FRAME, FRAME), cv2.convexHull(q.astype(np.float32)).reshape(-1, 2)) > 0
+
+
+def texture_flaws(texture: np.ndarray, points: np.ndarray) -> dict[str, float]:
+    """Two objective checks of a texture's look (RGB, bank frame; both flag what a person saw on the montage):
+    - glare: a source's specular streak or a collage seam beside the mouth, as the share of the cheek band
+      beside the mouth that is > 10 Lab-L units brighter than the skin around it (normalised blur over the
+      skin only, so the dark features do not pull the reference down);
+    - brow_speckle: speckled or jagged brows (bright and dark hairs at the pixel scale, a double brow), as the
+      ratio of the lightness detail finer than 1.5 px to the detail between 1.5 and 5 px in a band over the
+      brows: a clean brow is a smooth dark band, a speckled one is all fine detail."""
+    iod = float(np.linalg.norm(points[36:42].mean(axis=0) - points[42:48].mean(axis=0)))
+    mouth = _region(points, range(48, 60), 1.15)
+    features = (_region(points, range(17, 22), 1.5, 1) | _region(points, range(22, 27), 1.5, 1)
+                | _region(points, range(36, 42), 1.6) | _region(points, range(42, 48), 1.6) | mouth)
+    inner = cv2.erode((fill_polygon((FRAME, FRAME), cv2.convexHull(points[:27].astype(np.float32)).reshape(-1, 2))
+                       > 0).astype(np.uint8), np.ones((15, 15), np.uint8)) > 0
+    skin = inner & ~(cv2.dilate(features.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0)
+    beside = (_region(points, range(48, 60), 1.9, -3) & ~_region(points, range(27, 36), 1.3)
+              & ~(cv2.dilate(mouth.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0))
+    band = ((_region(points, range(17, 22), 1.3, 2) | _region(points, range(22, 27), 1.3, 2))
+            & ~_region(points, range(36, 42), 2.2, -2) & ~_region(points, range(42, 48), 2.2, -2))
+    lum = cv2.cvtColor(np.clip(texture, 0, 255).astype(np.uint8), cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
+    m = skin.astype(np.float32)
+    base = cv2.GaussianBlur(lum * m, (0, 0), iod / 3) / np.maximum(cv2.GaussianBlur(m, (0, 0), iod / 3), 1e-3)
+    fine = lum - cv2.GaussianBlur(lum, (0, 0), 1.5)
+    mid = cv2.GaussianBlur(lum, (0, 0), 1.5) - cv2.GaussianBlur(lum, (0, 0), 5)
+    return {"glare": round(float(np.mean((lum - base)[beside] > 10)), 4),
+            "brow_speckle": round(float(np.std(fine[band]) / max(float(np.std(mid[band])), 1e-3)), 4)}
+
+
+def flaw_reasons(flaws: dict[str, float]) -> list[str]:
+    reasons = []
+    if flaws["glare"] > GLARE_LIMIT:
+        reasons.append(f"glare or seam beside the mouth ({flaws['glare']:.2f} of the band > {GLARE_LIMIT})")
+    if flaws["brow_speckle"] > SPECKLE_LIMIT:
+        reasons.append(f"speckled brows (fine/mid detail {flaws['brow_speckle']:.2f} > {SPECKLE_LIMIT})")
+    return reasons
