@@ -48,7 +48,6 @@ class AnonymizeRun:
     found: Optional[List[Face]] = None
 
 
-
 @dataclass(frozen=True)
 class Reroll:
     """A re-rolled result and the result under review it was made from."""
