@@ -44,7 +44,7 @@ from ui_helpers import GapMeter  # noqa: E402
 from editor.core.document import Document  # noqa: E402
 from editor.core.geometry import Rect  # noqa: E402
 from editor.services.faces import isolate_face_models  # noqa: E402
-from editor.ui import dialogs  # noqa: E402
+from editor.ui.common import dialogs  # noqa: E402
 from editor.ui.app import create_app  # noqa: E402
 from editor.ui.main_window import MainWindow  # noqa: E402
 

@@ -24,7 +24,7 @@ from editor.services.documents import open_document  # noqa: E402
 from editor.services.faces import find_faces  # noqa: E402
 from editor.ui.app import create_app  # noqa: E402
 from editor.ui.main_window import MainWindow  # noqa: E402
-from editor.ui.tools import BrushSettings  # noqa: E402
+from editor.ui.canvas.tools import BrushSettings  # noqa: E402
 
 
 def paint_mouth(doc: Document, brush: BrushSettings) -> QPoint:

@@ -12,7 +12,7 @@ from typing import Dict, Iterator, List, Optional, Tuple, Union
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QStyle, QWidget
 
-from . import icons
+from .common import icons
 
 Key = Union[str, QKeySequence.StandardKey]
 
@@ -24,7 +24,7 @@ class ActionSpec:
     menu: str
     tip: str
     keys: Tuple[Key, ...] = ()
-    icon: Optional[str] = None              # a name from icons.py
+    icon: Optional[str] = None              # a name from common/icons.py
     std_icon: Optional[QStyle.StandardPixmap] = None
     checkable: bool = False
     hold: Optional[str] = None              # a key held down (handled by the canvas), listed in the help

@@ -15,11 +15,11 @@ from editor import __version__
 from editor.services.faces import isolate_face_models
 from editor.services.runtime_setup import resource_path
 
+from .common.notifier import ErrorNotifier
+from .common.theme import apply_theme
 from .main_window import MainWindow
-from .notifier import ErrorNotifier
 from .smoke_test import ENV as SMOKE_TEST_ENV
 from .smoke_test import run_smoke_test
-from .theme import apply_theme
 
 
 def create_app(argv: Optional[list[str]] = None) -> QApplication:

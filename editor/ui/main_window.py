@@ -16,30 +16,30 @@ from editor.core.document import Document
 from editor.services.inpainting import FACE_AWARE_ENGINE, available_engines
 from editor.services.vault_service import VaultService
 
-from . import dialogs
 from .actions import EDITING, VIEWING, Actions, build_menus, menu_sections
-from .anonymize_ui import AnonymizeUi
-from .batch_unmask_dialog import BatchUnmaskDialog
-from .canvas import Canvas
-from .doc_bridge import DocumentBridge
-from .document_controller import DocumentController, display_name, dropped_photos
-from .edit_controller import EditController
-from .empty_state import EmptyState
-from .estimate_notice import EstimateNotice
-from .face_controller import FaceController
-from .face_panel import FacePanel
-from .jobs import JobRunner
-from .key_hold import KeyHoldFilter
-from .keys_dialog import KeysDialog
-from .navigator import NavigatorPanel
-from .recent_files import RecentFiles
-from .recover_controller import RecoverController
-from .seal_export_dialog import SealExportDialog
-from .settings_controller import SettingsController, sample_photo
-from .status import JobBar, StatusPanel
-from .tool_options import ToolOptionsBar
-from .tools import BrushSettings, BrushTool, EraserTool
-from .unmask_controller import UnmaskController
+from .anonymize.feature import AnonymizeUi
+from .canvas.canvas import Canvas
+from .canvas.empty_state import EmptyState
+from .canvas.estimate_notice import EstimateNotice
+from .canvas.key_hold import KeyHoldFilter
+from .canvas.navigator import NavigatorPanel
+from .canvas.tool_options import ToolOptionsBar
+from .canvas.tools import BrushSettings, BrushTool, EraserTool
+from .common import dialogs
+from .common.jobs import JobRunner
+from .common.status import JobBar, StatusPanel
+from .document.bridge import DocumentBridge
+from .document.controller import DocumentController, display_name, dropped_photos
+from .document.edit_controller import EditController
+from .document.recent_files import RecentFiles
+from .faces.controller import FaceController
+from .faces.panel import FacePanel
+from .settings.controller import SettingsController, sample_photo
+from .unmask.controller import UnmaskController
+from .unmask.folder_dialog import BatchUnmaskDialog
+from .vault.keys_dialog import KeysDialog
+from .vault.recover_controller import RecoverController
+from .vault.seal_export_dialog import SealExportDialog
 
 HARDNESS_STEP = 0.1
 EXTRA_SHORTCUTS = (("Pan", "hold Space and drag, or drag with the middle button"),

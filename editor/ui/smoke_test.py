@@ -16,10 +16,10 @@ from typing import List, Optional
 from PySide6.QtCore import QSettings, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
-from . import dialogs
+from .common import dialogs
 from .main_window import MainWindow
-from .settings_controller import sample_photo
-from .startup_checks import StartupReport
+from .settings.controller import sample_photo
+from .settings.startup_checks import StartupReport
 
 ENV = "VEIL_SMOKE_TEST"
 SETTLE_MS = 1000            # keep the event loop running this long after the last step (paints, queued events)

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from editor.runtime import models as runtime_models
-from editor.ui.startup_checks import model_problems
+from editor.ui.settings.startup_checks import model_problems
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from editor.ui import dialogs
+from editor.ui.common import dialogs
 from editor.ui.main_window import MainWindow
 from ui_helpers import open_and_wait
 

@@ -19,8 +19,8 @@ from PySide6.QtTest import QTest
 from editor.core import image_io
 from editor.services.anonymize_service import outcomes_in_image
 from editor.services.vault_service import VaultService
-from editor.ui import anonymize_controller
-from editor.ui.face_panel import THUMB
+from editor.ui.anonymize import controller as anonymize_controller
+from editor.ui.faces.panel import THUMB
 from editor.vault.audit import AuditLog
 from editor.vault.keystore import KeyStore
 from editor.vision.facenet import default_embedder

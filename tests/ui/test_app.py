@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QApplication
 
 from editor.core.errors import ImageError
 from editor.ui.app import run_app
+from editor.ui.common.notifier import ErrorNotifier
 from editor.ui.main_window import MainWindow
-from editor.ui.notifier import ErrorNotifier
 
 
 def _isolate_settings(tmp_path) -> None:

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QWidget
 from editor.core import image_io
 from editor.services.anonymize_batch import REPORT_NAME
 from editor.services.vault_service import VaultService
-from editor.ui import keys_dialog
-from editor.ui.batch_anonymize_dialog import BatchAnonymizeDialog
+from editor.ui.anonymize.folder_dialog import BatchAnonymizeDialog
+from editor.ui.vault import keys_dialog
 from editor.vault.audit import AuditLog
 from editor.vault.embed import sidecar_path
 from editor.vault.keystore import KeyStore

@@ -9,13 +9,13 @@ from PySide6.QtCore import QPointF, QSettings, QSizeF
 from PySide6.QtGui import QIcon, QImage, QKeySequence
 
 from editor.core.geometry import Rect
-from editor.ui import icons
 from editor.ui.actions import ACTION_SPECS, EDITING, VIEWING, Actions, build_menus, menu_sections
-from editor.ui.dialogs import shortcut_rows
-from editor.ui.display_pyramid import DisplayPyramid
-from editor.ui.image_bridge import MASK_OPACITY, MaskOverlay, qimage_to_rgb, rgb_image
-from editor.ui.recent_files import MAX_RECENT, RecentFiles
-from editor.ui.view_transform import ViewTransform
+from editor.ui.canvas.display_pyramid import DisplayPyramid
+from editor.ui.canvas.image_bridge import qimage_to_rgb, rgb_image
+from editor.ui.canvas.view_transform import ViewTransform
+from editor.ui.common import icons
+from editor.ui.common.dialogs import shortcut_rows
+from editor.ui.document.recent_files import MAX_RECENT, RecentFiles
 
 
 def test_rgb_image_wraps_the_buffer_without_copying(qapp):

@@ -11,8 +11,8 @@ from PySide6.QtTest import QTest
 from ui_helpers import open_and_wait
 
 from editor.core.geometry import bounding_rect
-from editor.ui.face_painter import EXCLUDED, INCLUDED
-from editor.ui.image_bridge import qimage_to_rgb
+from editor.ui.canvas.face_painter import EXCLUDED, INCLUDED
+from editor.ui.canvas.image_bridge import qimage_to_rgb
 
 
 def detect(qtbot, win) -> None:
@@ -23,7 +23,7 @@ def detect(qtbot, win) -> None:
 
 
 def test_detection_runs_in_a_worker_and_lists_the_face(qtbot, opened, monkeypatch):
-    import editor.ui.face_controller as face_controller
+    from editor.ui.faces import controller as face_controller
 
     threads, results = [], []
     real = face_controller.find_faces

@@ -23,11 +23,11 @@ from editor.inpaint import registry
 from editor.runtime import device, models
 from editor.services.inpainting import available_engines
 from editor.services.vault_service import VaultService
-from editor.ui.about_dialog import AboutDialog
-from editor.ui.dialogs import ExportDialog
-from editor.ui.image_bridge import MASK_OPACITY, MaskOverlay
+from editor.ui.canvas.image_bridge import MASK_OPACITY, MaskOverlay
+from editor.ui.common.dialogs import ExportDialog
 from editor.ui.main_window import MainWindow
-from editor.ui.settings_dialog import ASK_EACH_TIME, SettingsDialog
+from editor.ui.settings.about_dialog import AboutDialog
+from editor.ui.settings.dialog import ASK_EACH_TIME, SettingsDialog
 from editor.vault.audit import AuditLog
 from editor.vault.errors import InsecureKeyringError
 from editor.vault.keystore import KeyInfo, KeyStore

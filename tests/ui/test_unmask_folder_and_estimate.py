@@ -19,7 +19,7 @@ from editor.core.digital_source import TRAINED_COMPOSITE, read_source_type
 from editor.services.documents import export_document
 from editor.services.unmask_batch import REPORT_NAME
 from editor.ui import main_window
-from editor.ui.batch_unmask_dialog import BatchUnmaskDialog
+from editor.ui.unmask.folder_dialog import BatchUnmaskDialog
 from masked_sample import sample_wearing      # tests/masked_sample.py
 
 

@@ -24,15 +24,15 @@ from editor.core.document import Document
 from editor.core.faces import Face
 from editor.core.geometry import Rect
 from editor.services.vault_service import VaultService
-from editor.vault.keypairs import show_fingerprint
-from editor.ui import keys_dialog, recover_controller
-from editor.ui.jobs import JobRunner
-from editor.ui.keys_dialog import KeysDialog
-from editor.ui.passphrase_dialog import PassphraseDialog
-from editor.ui.recover_controller import RecoverController
-from editor.ui.seal_export_dialog import SealExportDialog, edited_regions
+from editor.ui.common.jobs import JobRunner
+from editor.ui.vault import keys_dialog, recover_controller
+from editor.ui.vault.keys_dialog import KeysDialog
+from editor.ui.vault.passphrase_dialog import PassphraseDialog
+from editor.ui.vault.recover_controller import RecoverController
+from editor.ui.vault.seal_export_dialog import SealExportDialog, edited_regions
 from editor.vault.audit import AuditLog
 from editor.vault.errors import InsecureKeyringError
+from editor.vault.keypairs import show_fingerprint
 from editor.vault.keystore import KeyInfo, KeyStore
 
 TIMEOUT_MS = 20_000
@@ -409,7 +409,7 @@ def test_recover_dialog_says_who_sealed_and_refuses_staff(qtbot, service, staff,
 
 
 def test_key_picker_offers_sealable_keys_and_more_keyholders(qtbot, window_widget):
-    from editor.ui.anonymize_key_picker import KeyPicker
+    from editor.ui.vault.key_picker import KeyPicker
 
     picker = KeyPicker(window_widget)
     keys = [KeyInfo("a" * 32, "Old key", "", "symmetric"), KeyInfo("b" * 32, "HR team", "", "pair", "X25519"),

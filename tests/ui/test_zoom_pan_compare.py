@@ -8,8 +8,8 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from ui_helpers import drag, line, wheel, widget_point
 
-from editor.ui.image_bridge import qimage_to_rgb
-from editor.ui.view_transform import FIT_MARGIN, ZOOM_STEP
+from editor.ui.canvas.image_bridge import qimage_to_rgb
+from editor.ui.canvas.view_transform import FIT_MARGIN, ZOOM_STEP
 
 
 def test_wheel_zooms_about_the_cursor(opened):

@@ -11,7 +11,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from editor.ui.canvas import Canvas
+from editor.ui.canvas.canvas import Canvas
 from editor.ui.main_window import MainWindow
 
 JOB_TIMEOUT_MS = 30_000

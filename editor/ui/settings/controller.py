@@ -17,14 +17,14 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 from editor.services.runtime_setup import resource_path, set_preference
 from editor.services.vault_service import VaultService
 
-from . import dialogs
+from ..canvas.tools import BrushSettings
+from ..common import dialogs
+from ..common.jobs import JobRunner
+from ..document.recent_files import RecentFiles
 from .about_dialog import AboutDialog
-from .jobs import JobRunner
-from .recent_files import RecentFiles
-from .settings import DEVICE, DEVICE_LABELS, Preferences
-from .settings_dialog import SettingsDialog
+from .dialog import SettingsDialog
+from .preferences import DEVICE, DEVICE_LABELS, Preferences
 from .startup_checks import StartupReport, device_report, run_startup_checks
-from .tools import BrushSettings
 
 SAMPLE_NAME = "sample.jpg"
 NOT_CHECKED = "not checked yet"

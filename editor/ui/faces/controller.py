@@ -9,8 +9,8 @@ from PySide6.QtCore import QObject, Signal
 from editor.core.document import Document
 from editor.services.faces import FoundFaces, find_faces, mask_selected_faces
 
-from .doc_bridge import DocumentBridge
-from .jobs import JobRunner
+from ..common.jobs import JobRunner
+from ..document.bridge import DocumentBridge
 
 
 class FaceController(QObject):

@@ -19,7 +19,7 @@ from editor.core.errors import VeilError
 from editor.core.files import same_file
 from editor.core.image_io import SAVE_EXTENSIONS, format_for_path
 
-from .settings import EXPORT_PROFILES, STRENGTH_LABELS, Preferences
+from ..settings.preferences import EXPORT_PROFILES, STRENGTH_LABELS, Preferences
 
 
 def _name_filter() -> str:

@@ -14,10 +14,10 @@ from editor.core.errors import VeilError
 from editor.services.vault_service import VaultService
 from editor.services.vault_types import SEALS, KeyInfo
 
-from . import dialogs
-from .keys_dialog import VaultJobDialog, keys_or_error
-from .recent_files import RecentFiles
-from .settings import DEVICE_LABELS, EXPORT_PROFILES, Preferences
+from ..common import dialogs
+from ..document.recent_files import RecentFiles
+from ..vault.keys_dialog import VaultJobDialog, keys_or_error
+from .preferences import DEVICE_LABELS, EXPORT_PROFILES, Preferences
 
 STRONG_TIP = ("Strong also changes the face shape and the eyes: use it before publishing photos where being "
               "recognised would put someone at risk")

@@ -19,7 +19,7 @@ from editor.core.errors import VeilError
 from editor.services.vault_service import RecoverResult, SealInfo, VaultService
 from editor.services.vault_types import NoPayloadError, show_fingerprint
 
-from .jobs import JobRunner
+from ..common.jobs import JobRunner
 from .keys_dialog import VaultJobDialog, created_text
 
 SYNC_CHECK_BYTES = 8 << 20      # smaller files are inspected at once (a few ms); bigger ones in a worker

@@ -17,10 +17,10 @@ from editor.services.anonymize_service import AnonymizeResult
 from editor.services.anonymize_session import AnonymizeSession
 from editor.services.vault_service import SealResult, VaultService
 
-from . import dialogs
-from .seal_export_dialog import suggested_path
-from .anonymize_key_picker import KeyPicker, new_key
-from .keys_dialog import VaultJobDialog, keys_or_error
+from ..common import dialogs
+from ..vault.key_picker import KeyPicker, new_key
+from ..vault.keys_dialog import VaultJobDialog, keys_or_error
+from ..vault.seal_export_dialog import suggested_path
 
 def review_notes(result: AnonymizeResult, untouched: List[int]) -> List[str]:
     """One sentence per face a person must confirm before export: flagged ones, and faces left as they are."""

@@ -1,7 +1,7 @@
 """The user's preferences, kept in QSettings: brush, device, default recovery key and export profile.
 
-Recent files live in the same QSettings (recent_files.py). Every value is checked when read, so a hand-edited or
-stale settings file gives the default rather than an error.
+Recent files live in the same QSettings (document/recent_files.py). Every value is checked when read, so a
+hand-edited or stale settings file gives the default rather than an error.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 
 from editor.services.runtime_setup import PREFERENCES
 
-from .tools import MAX_SIZE, MIN_SIZE
+from ..canvas.tools import MAX_SIZE, MIN_SIZE
 
 BRUSH_SIZE, BRUSH_HARDNESS = "brush/size", "brush/hardness"
 DEVICE, DEFAULT_KEY, EXPORT_PROFILE = "runtime/device", "vault/defaultKey", "export/profile"

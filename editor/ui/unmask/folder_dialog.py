@@ -14,7 +14,7 @@ from editor.services.inpainting import available_engines
 from editor.services.unmask_batch import unmask_paths
 from editor.services.unmask_service import DEFAULT_UNMASK_ENGINE, ESTIMATE_NOTICE
 
-from .batch_dialog import BatchDialog
+from ..common.batch_dialog import BatchDialog
 
 JOB_LABEL = "Removing face masks"
 

@@ -10,15 +10,15 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt
 
 from editor.services.anonymize_service import AnonymizeResult
 
-from . import dialogs
-from .anonymize_controller import AnonymizeController
-from .anonymize_export_dialog import AnonymizeExportDialog
-from .anonymize_review import AnonymizeReviewPanel
-from .batch_anonymize_dialog import BatchAnonymizeDialog
-from .tools import FaceBoxTool
+from ..canvas.tools import FaceBoxTool
+from ..common import dialogs
+from .controller import AnonymizeController
+from .export_dialog import AnonymizeExportDialog
+from .folder_dialog import BatchAnonymizeDialog
+from .review_panel import AnonymizeReviewPanel
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from ..main_window import MainWindow
 
 REVIEW_WIDTH = 360         # room for a face's before and after side by side with its checks
 

@@ -20,8 +20,8 @@ from editor.services.anonymize_service import AnonymizeResult, face_from_box
 from editor.services.anonymize_session import AnonymizeRun, AnonymizeSession, Reroll
 from editor.services.anonymize_types import STANDARD, AnonymizeOptions
 
-from .doc_bridge import DocumentBridge
-from .jobs import JobRunner
+from ..common.jobs import JobRunner
+from ..document.bridge import DocumentBridge
 
 SEED_RANGE = 2 ** 31
 

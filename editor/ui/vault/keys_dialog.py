@@ -22,8 +22,8 @@ from editor.core.progress import JobContext
 from editor.services.vault_service import VaultService
 from editor.services.vault_types import PAIR, RECIPIENT, SEALER, SIGNING, SYMMETRIC, KeyInfo
 
+from ..common.jobs import Job, JobRunner
 from . import passphrase_dialog
-from .jobs import Job, JobRunner
 
 KEY_FILE_SUFFIX = ".veilkey"
 KEY_FILE_FILTER = f"Veil recovery keys (*{KEY_FILE_SUFFIX});;All files (*)"

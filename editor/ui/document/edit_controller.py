@@ -9,9 +9,9 @@ from PySide6.QtCore import QObject, Signal
 from editor.core.document import Document
 from editor.services.inpainting import InpaintResult, apply_result, inpaint
 
-from .canvas import Canvas
-from .doc_bridge import DocumentBridge
-from .jobs import JobRunner
+from ..canvas.canvas import Canvas
+from ..common.jobs import JobRunner
+from .bridge import DocumentBridge
 
 MASK_OP_NAMES = {"clear": "Cleared the mask", "invert": "Inverted the mask", "grow": "Grew the mask",
                  "shrink": "Shrank the mask", "feather": "Feathered the mask"}

@@ -17,10 +17,10 @@ from editor.core.progress import JobContext
 from editor.services.reference_unmask import unmask_with_reference
 from editor.services.unmask_service import UnmaskResult, apply_unmask, faces_to_use, find_and_fill_masks
 
-from . import dialogs
-from .canvas import Canvas
-from .doc_bridge import DocumentBridge
-from .jobs import JobRunner
+from ..canvas.canvas import Canvas
+from ..common import dialogs
+from ..common.jobs import JobRunner
+from ..document.bridge import DocumentBridge
 
 REFERENCE_DIALOG_TITLE = "Reference photo of the same person, without a mask"
 

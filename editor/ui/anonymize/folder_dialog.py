@@ -15,10 +15,10 @@ from editor.services.anonymize_batch import anonymize_paths
 from editor.services.anonymize_types import STANDARD, AnonymizeOptions
 from editor.services.vault_service import VaultService
 
-from . import dialogs
-from .anonymize_key_picker import KeyPicker, new_key
-from .batch_dialog import BatchDialog
-from .keys_dialog import keys_or_error
+from ..common import dialogs
+from ..common.batch_dialog import BatchDialog
+from ..vault.key_picker import KeyPicker, new_key
+from ..vault.keys_dialog import keys_or_error
 
 MAX_SEED = 2 ** 31 - 1
 JOB_LABEL = "Anonymizing photos"

@@ -14,7 +14,7 @@ from editor.core.document import Document
 from editor.core.faces import Face
 from editor.core.geometry import Rect
 
-from .actions import Actions
+from ..actions import Actions
 
 THUMB = 56
 FACE_ROLE = Qt.ItemDataRole.UserRole

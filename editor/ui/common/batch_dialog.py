@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLabel, QLineEdit, 
 from editor.core.progress import JobContext
 from editor.services.photo_batch import BatchReport
 
+from ..vault.keys_dialog import VaultJobDialog
 from . import dialogs
-from .keys_dialog import VaultJobDialog
 from .photo_inputs import PhotoInputs, ask_folder
 
 

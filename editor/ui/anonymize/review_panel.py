@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QDockWidget, QFrame, QGridLayout, QHBoxLayout, QL
 from editor.services.anonymize_service import AnonymizeResult
 from editor.services.anonymize_types import ANONYMIZED, FAILED, FALLBACK, FaceOutcome, VerificationLimits
 
-from .face_panel import face_thumbnail
+from ..faces.panel import face_thumbnail
 
 THUMB = 104
 OK, BAD, FLAG = "#59c98a", "#ef6b5b", "#f0b35a"

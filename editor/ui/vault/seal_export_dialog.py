@@ -22,8 +22,9 @@ from editor.services.seal_regions import describe_regions, edited_regions
 from editor.services.vault_service import FILLS, KEEP, SealRegion, SealResult, VaultService
 from editor.services.vault_types import SEALS, KeyInfo
 
-from . import dialogs, keys_dialog
-from .anonymize_key_picker import key_text
+from ..common import dialogs
+from . import keys_dialog
+from .key_picker import key_text
 from .keys_dialog import VaultJobDialog, keys_or_error
 
 PROFILE_CHOICES = (

@@ -10,7 +10,7 @@ from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QSpinBox, QToolBar, QToolButton,
                                QWidget)
 
-from .actions import Actions
+from ..actions import Actions
 from .tools import MAX_SIZE, MIN_SIZE, BrushSettings
 
 SLIDER_STEPS = 1000

@@ -1,4 +1,5 @@
-"""Open, save, save as, export and the unsaved-changes prompt. File work runs in jobs; dialogs come from dialogs.py."""
+"""Open, save, save as, export and the unsaved-changes prompt. File work runs in jobs; dialogs come from
+common/dialogs.py."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from editor.core.document import Document
 from editor.core.image_io import is_supported_path
 from editor.services.documents import export_document, open_document, save_document
 
-from . import dialogs
-from .doc_bridge import DocumentBridge
-from .jobs import JobRunner
+from ..common import dialogs
+from ..common.jobs import JobRunner
+from ..settings.preferences import Preferences
+from .bridge import DocumentBridge
 from .recent_files import RecentFiles
-from .settings import Preferences
 
 Then = Optional[Callable[[], None]]
 

@@ -1,0 +1,1 @@
+"""Faces › Detect Faces and Mask Faces, and the Faces dock."""

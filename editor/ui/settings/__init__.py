@@ -1,0 +1,1 @@
+"""Preferences, Edit › Settings, Help › About and the start-up checks of models and device."""
