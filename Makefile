@@ -39,6 +39,18 @@ screenshot: dev
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
 
+# Every shipped model rebuilt from DATA by the committed recipe (models/training/recipe) into runs/models/; only
+# out-of-date stages run. INSTALL=1 then copies the build into models/; QUICK=1 is a tiny run that checks the
+# recipe; ARGS passes more (ARGS=--dry-run, ARGS="--set segmenter.steps=3000").
+DATA ?= ../shared/data
+.PHONY: models
+$(VENV)/.train-installed: $(VENV)/.dev-installed
+	$(PIP) install -e '.[train]'
+	touch $@
+
+models: $(VENV)/.train-installed
+	$(PY) -m models.training.recipe --data $(DATA) $(if $(INSTALL),--install) $(if $(QUICK),--quick) $(ARGS)
+
 # One-folder app in dist/veil/ (installer/README.md); rebuilt only when a source, model (models/ and its subfolders,
 # but not models/training/) or resource changed, or VEIL_BUNDLE_CPU_ONLY did.
 .PHONY: dist dist-test FORCE

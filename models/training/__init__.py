@@ -5,5 +5,7 @@ templates warped onto faces), dataset (deterministic pairs), nets (M-CSAM inpain
 checkpoints, train_inpaint / train_segmenter (resumable runs), export_onnx (ONNX + checks + timing),
 build_facenet_onnx + facenet_convert (third-party FaceNet graph -> models/facenet.onnx, checked against TensorFlow),
 recognizer_thresholds (same-person thresholds of dlib and FaceNet -> models/recognizers.json), vector_cache (the
-resumable embedding cache those calibrations share).
+resumable embedding cache those calibrations share), shipped_bank (the identity bank, by stage; build_identities
+is its command line), evaluate and manifest (validation numbers, manifest rows), and recipe: every shipped model
+rebuilt by one command (`make models`), stage by stage, each skipped while its inputs are unchanged.
 """

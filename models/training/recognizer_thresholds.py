@@ -28,6 +28,7 @@ import numpy as np
 from editor.anonymize.identity import SAME_PERSON, default_embedder as dlib_embedder
 from editor.anonymize.identity import face_chip as dlib_chip
 from editor.anonymize.thresholds import best_threshold, rates
+from editor.core.atomic import atomic_write_bytes
 from editor.vision import facenet
 from editor.vision.largest_face import largest_face
 from models.training.split import identities  # noqa: F401  (the calibration scripts' split, re-exported)
@@ -127,13 +128,13 @@ def run(cache: Cache, data: Path, people: list[str], kinds: list[str]) -> None:
             print(f"  {n}/{len(people)} identities embedded ({time.time() - start:.0f} s)", flush=True)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "celeba")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/veil-recognizer-embeddings.npz"))
     parser.add_argument("--sweep", action="store_true", help="compare FaceNet crops on 40 training identities")
     parser.add_argument("--write", action="store_true", help=f"write {OUT.relative_to(REPO)}")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     cache = Cache(args.cache)
     train, val = identities(args.data)
 
@@ -146,9 +147,19 @@ def main() -> None:
             print(kind, json.dumps(result["train"]))
         return
 
+    text = json.dumps(thresholds_report(cache, args.data, train, val), indent=2) + "\n"
+    print(text)
+    if args.write:
+        atomic_write_bytes(OUT, text.encode())
+        print(f"wrote {OUT} ({len(text.encode())} bytes, sha256 {hashlib.sha256(text.encode()).hexdigest()})")
+
+
+def thresholds_report(cache: Cache, data: Path, train: list[str], val: list[str]) -> dict:
+    """recognizers.json's content: every photo of `train` and `val` embedded by both recognizers (cached), each
+    recognizer's threshold chosen on `train` and measured on both."""
     kinds = ["dlib", f"facenet@{facenet.CHIP_FRACTION}"]
-    run(cache, args.data, train + val, kinds)
-    report = {
+    run(cache, data, train + val, kinds)
+    return {
         "version": 1,
         "rule": "same person when distance < threshold; threshold maximises balanced accuracy (TPR + TNR) / 2 "
                 "over all same-person pairs and as many random different-person pairs (seed 0) of the training "
@@ -158,17 +169,12 @@ def main() -> None:
         "recognizers": {
             "dlib": {"model": "dlib_face_recognition_resnet_model_v1.dat", "distance": "euclidean",
                      "published_threshold": SAME_PERSON,
-                     **evaluate(cache, args.data, train, val, "dlib")},
+                     **evaluate(cache, data, train, val, "dlib")},
             "facenet": {"model": "facenet.onnx", "distance": "euclidean (unit vectors)",
                         "chip_fraction": facenet.CHIP_FRACTION, "standardisation": "(x - 127.5) / 128",
-                        **evaluate(cache, args.data, train, val, f"facenet@{facenet.CHIP_FRACTION}")},
+                        **evaluate(cache, data, train, val, f"facenet@{facenet.CHIP_FRACTION}")},
         },
     }
-    text = json.dumps(report, indent=2) + "\n"
-    print(text)
-    if args.write:
-        OUT.write_text(text)
-        print(f"wrote {OUT} ({len(text.encode())} bytes, sha256 {hashlib.sha256(text.encode()).hexdigest()})")
 
 
 if __name__ == "__main__":

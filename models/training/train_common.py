@@ -59,6 +59,9 @@ def common_args(description: str, run_name: str) -> argparse.ArgumentParser:
                     help="processes that synthesise the next batches while the GPU trains (0: inline)")
     ap.add_argument("--max-minutes", type=float, default=0.0,
                     help="stop (after saving) once this much wall time has passed; 0 = run to --steps")
+    ap.add_argument("--stop-step", type=int, default=0,
+                    help="stop (after saving) at this step; 0 = run to --steps, which the learning-rate schedule "
+                         "spans either way")
     ap.add_argument("--amp", choices=["none", "bf16"], default="none",
                     help="bf16 autocast for the forward passes (mixed precision on CUDA)")
     return ap
@@ -199,6 +202,10 @@ def train(task: Task, args: argparse.Namespace) -> None:
     deadline = started + args.max_minutes * 60 if args.max_minutes > 0 else float("inf")
     running: dict[str, float] = {}
     size_of = lambda s: 128 if s < args.low_res_steps else args.size
+    stop_at = min(args.steps, args.stop_step) if args.stop_step > 0 else args.steps
+    if stop_at < args.steps and step >= stop_at:
+        print(f"already at step {step} (--stop-step {args.stop_step}); checkpoint {last}", flush=True)
+        return
     batches = batches_from(stream, step, args.batch, size_of, args.workers, device)
     model.train()
     while step < args.steps:
@@ -234,6 +241,10 @@ def train(task: Task, args: argparse.Namespace) -> None:
         if time.time() - saved_at > args.save_minutes * 60 or step == args.steps:
             _save(task, args, model, optimizer, step, extra())
             saved_at = time.time()
+        if step == stop_at < args.steps:
+            _save(task, args, model, optimizer, step, extra())
+            print(f"stopped at step {step} of {args.steps} (--stop-step); checkpoint {last}", flush=True)
+            return
         if time.time() > deadline:
             _save(task, args, model, optimizer, step, extra())
             print(f"stopped at step {step} after {args.max_minutes:g} minutes; checkpoint {last}", flush=True)

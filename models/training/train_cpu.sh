@@ -2,6 +2,8 @@
 # The CPU configuration end to end, one job at a time, every step resumable: run it again after a stop.
 #   setsid nohup models/training/train_cpu.sh > runs/train_cpu.log 2>&1 < /dev/null &
 # Knobs (environment): SEG_STEPS, INPAINT_STEPS, INPAINT_LOW_RES_STEPS, DATA (the shared data folder).
+# Every shipped model (these two with the settings they shipped with, the identity bank, the judges), exported
+# and evaluated: `make models` (models/training/recipe).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 py=".venv/bin/python"

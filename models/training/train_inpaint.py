@@ -169,7 +169,7 @@ def inpaint_metrics(outs: list[torch.Tensor], batches: list[Batch]) -> dict[str,
             "hole_l1": mean(hole_l1)}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = common_args(__doc__.split("\n")[0], "inpainter")
     ap.add_argument("--lpips-weight", type=float, default=0.5, help="LPIPS (AlexNet) of the whole composite")
     ap.add_argument("--vgg-weight", type=float, default=0.5, help="LPIPS (VGG16) of the crop around the hole")
@@ -181,7 +181,7 @@ def main() -> None:
                     help="L1 of 8 x 8 block means in the hole (keeps the fill's colour)")
     ap.add_argument("--hole-weight", type=float, default=6.0,
                     help="L1 weight of hole pixels over known ones (lower leaves the hole to the texture terms)")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     config = InpainterConfig()
     objective = TextureObjective(args.lpips_weight, args.vgg_weight, args.style_weight, args.adv_weight,
                                  args.adv_start, args.d_lr, args.hole_weight, args.colour_weight)

@@ -35,9 +35,9 @@ def segmenter_metrics(model: nn.Module, batches: list[Batch]) -> dict[str, float
             "share_iou_ge_0.9": (scores >= 0.9).float().mean().item()}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = common_args(__doc__.split("\n")[0], "segmenter")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     config = SegmenterConfig()
 
     def finish(model: nn.Module, run: Path, metrics: dict[str, float]) -> None:

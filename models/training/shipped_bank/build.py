@@ -98,5 +98,6 @@ def build(args: argparse.Namespace, faces: dict, identities: list[str], validati
     atomic_write_bytes(args.out / "build_record.json", (json.dumps(record, indent=1) + "\n").encode())
     print(f"wrote {bank} ({bank.stat().st_size / 1e6:.2f} MB): {len(picked)} identities, host pair distance "
           f"within a group min {within.min():.3f} mean {within.mean():.3f}, tour neighbours min "
-          f"{np.min(neighbours):.3f} mean {np.mean(neighbours):.3f}; {rejected} of {args.candidates} candidates too close to a source")
+          f"{np.min(neighbours):.3f} mean {np.mean(neighbours):.3f}; {rejected} of {args.candidates} candidates "
+          "too close to a source")
     return 0

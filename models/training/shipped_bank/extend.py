@@ -55,7 +55,8 @@ def extend(args: argparse.Namespace, faces: dict, identities: list[str]) -> int:
                     residual=src.blemish(cand["texture"], cv2.erode(src.coverage, np.ones((9, 9), np.uint8)) > 0))
         accepted.append(cand)
         if n % 50 == 0:
-            print(f"candidate {n}/{args.candidates}: {len(accepted)} accepted ({time.time() - start:.0f} s)", flush=True)
+            print(f"candidate {n}/{args.candidates}: {len(accepted)} accepted ({time.time() - start:.0f} s)",
+                  flush=True)
     natural = sorted(accepted, key=lambda c: c["residual"])[: int(len(accepted) * NATURAL_SHARE)]
     new, flawed = [], []
     for cand in natural:

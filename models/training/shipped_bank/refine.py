@@ -52,7 +52,8 @@ def refine(args: argparse.Namespace, faces: dict) -> int:
     # The file lists identities in tour order, so the tour is 0..N-1 again.
     picked = [{"id": bank.ids[k], "group": int(bank.groups[k]), "offsets": bank.shape_offsets[k],
                "texture": bank.texture(k)} for k in tour]
-    write_bank(args.out, picked, bank, bank.group_centres, embedder, group_blocks(blocks), jpeg=[jpeg_of(bank, k) for k in tour])
+    write_bank(args.out, picked, bank, bank.group_centres, embedder, group_blocks(blocks),
+               jpeg=[jpeg_of(bank, k) for k in tour])
     path = args.out / "identities.npz"
     record.update(
         bank_sha256=hashlib.sha256(path.read_bytes()).hexdigest(), shipped=len(tour),
