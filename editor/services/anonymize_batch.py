@@ -26,8 +26,8 @@ from editor.core.document import Document
 from editor.core.errors import VeilError
 from editor.core.metadata_profiles import privacy_metadata
 from editor.core.progress import JobContext
-from editor.services.anonymize_service import NoFaceError
 from editor.services.anonymize_session import AnonymizeSession
+from editor.services.errors import NoFaceError
 from editor.services.faces import detect_faces
 from editor.services.photo_batch import BatchKind, BatchReport, PhotoReport, metadata_output, run_batch
 from editor.services.ray_worker import DriverLink, NoKeys

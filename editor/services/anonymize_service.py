@@ -27,6 +27,7 @@ from editor.core.image_types import ImageMetadata
 from editor.core.lazy import Lazy
 from editor.core.metadata_profiles import with_digital_source_type
 from editor.core.progress import JobContext
+from editor.services.errors import NoFaceError
 from editor.services.seal_regions import replaced_face_regions
 from editor.services.vault_service import KEEP, SealResult, VaultService
 from editor.vision.pipeline import MIN_FACE_FOR_LANDMARKS, default_pipeline
@@ -34,12 +35,6 @@ from editor.vision.pipeline import MIN_FACE_FOR_LANDMARKS, default_pipeline
 USER_BOX_PAD = 0.3         # a drawn box is searched with this margin for a detector face to take landmarks from
 USER_BOX_MIN_SCORE = 0.3   # lower than the detector's default: the user already says a face is there
 MIN_BOX_SIDE = 4
-
-
-class NoFaceError(VeilError):
-    """The photo has no face to anonymize."""
-
-    exit_code = 5
 
 
 class FlaggedFacesError(VeilError):

@@ -35,8 +35,6 @@ from editor.core.files import file_sha256, inside, real_path
 from editor.core.progress import JobContext
 
 REPORT_VERSION = 1
-# The formats that carry metadata (a recovery payload, XMP); an output in any other (BMP) is written as PNG.
-METADATA_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "TIFF"})
 # After a report rewrite that took t seconds, the next waits REWRITE_GAP * t: rewriting stays under a tenth of the
 # run's time however many photos the report holds (a whole rewrite grows with them: ~55 ms per 1,000 photos).
 REWRITE_GAP = 9.0
@@ -105,8 +103,9 @@ def metadata_output(path: Path) -> Path:
     """`path`, or its PNG twin when its format cannot carry metadata (a BMP): an output that must say what it is
     (sealed originals, an invented area) is never written where that would be dropped."""
     from editor.core import image_io
+    from editor.vault.embed import PAYLOAD_FORMATS
 
-    return path.with_suffix(".png") if image_io.format_for_path(path) not in METADATA_FORMATS else path
+    return path.with_suffix(".png") if image_io.format_for_path(path) not in PAYLOAD_FORMATS else path
 
 
 def check_output_folder(inputs: Sequence[str | Path], outdir: str | Path) -> None:

@@ -27,7 +27,8 @@ from editor.core.errors import VeilError
 from editor.core.metadata_profiles import with_digital_source_type
 from editor.core.progress import JobContext
 from editor.services.photo_batch import BatchKind, BatchReport, PhotoReport, metadata_output, run_batch
-from editor.services.unmask_service import DEFAULT_UNMASK_ENGINE, NoFaceError, NoFaceMaskError, find_and_fill_masks
+from editor.services.errors import NoFaceError
+from editor.services.unmask_service import DEFAULT_UNMASK_ENGINE, NoFaceMaskError, find_and_fill_masks
 
 REPORT_NAME = "veil-unmask-report.json"
 UNMASKED, NO_MASK, NO_FACE, ERROR = "unmasked", "no-mask", "no-face", "error"

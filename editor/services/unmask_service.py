@@ -30,6 +30,8 @@ from editor.vision.face_alignment import ALIGNED_SIZE, AlignedFace, align_face
 from editor.vision.mask_segmenter import THRESHOLD, mask_probabilities
 from editor.vision.pipeline import default_pipeline
 
+from .errors import NoFaceError
+
 UNDO_LABEL = "Remove face mask"
 # Said once wherever an unmasked result is shown (the window's notice over the photo, the CLI's output).
 ESTIMATE_NOTICE = ("The filled area is an estimate, not the person's real face; exported files say so in their "
@@ -42,12 +44,6 @@ DILATION = 1             # aligned px added around the segmented mask
 FEATHER = 2.0            # aligned px over which the fill fades into the photo outside the hole
 MIN_SPECK = 0.005        # a segmented blob smaller than this share of the aligned face is noise
 MIN_MASK = 0.03          # ... and a face with less mask than this share wears none (a real one covers 15-35%)
-
-
-class NoFaceError(VeilError):
-    """The photo has no face whose mask could be removed."""
-
-    exit_code = 5
 
 
 class NoFaceMaskError(VeilError):

@@ -31,7 +31,7 @@ from editor.core.geometry import Rect
 from editor.core.image_types import ImageMetadata, LoadedImage
 from editor.core.metadata_profiles import privacy_metadata, retouch_metadata
 from editor.core.progress import JobContext
-from editor.vault.embed import FORMATS as EMBED_FORMATS
+from editor.vault.embed import PAYLOAD_FORMATS
 from editor.vault.embed import embed_payload, extract_payload, sidecar_path, without_stale_payload
 from editor.vault.errors import NoPayloadError, VaultError
 from editor.vault.fills import apply_classical_fill
@@ -263,7 +263,7 @@ class VaultService(KeyService):
                                            original_alpha=alpha, regions=sealed, published_sha256=digest,
                                            channels=channels)
         data = encoded
-        if fmt in EMBED_FORMATS:
+        if fmt in PAYLOAD_FORMATS:
             data = embed_payload(encoded, payload)
             check = image_io.load_image_bytes(data, out_path.name)
             if image_digest(check.pixels, check.alpha) != digest or extract_payload(data) != payload:
@@ -294,7 +294,7 @@ class VaultService(KeyService):
             raise ValueError("published pixels must match the originals' shape")
         if profile not in PROFILES:
             raise VaultError(f"Unknown export profile '{profile}'; use one of: {', '.join(PROFILES)}.")
-        if fmt not in EMBED_FORMATS and not sidecar:
+        if fmt not in PAYLOAD_FORMATS and not sidecar:
             raise VaultError(f"A {fmt} file cannot carry recovery data; export as PNG, JPEG, WebP or TIFF, "
                              "or ask for a .veil sidecar.")
         if not regions:

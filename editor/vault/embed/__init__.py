@@ -15,7 +15,9 @@ from .errors import ContainerError
 
 SIDECAR_SUFFIX = ".veil"
 _MODULES = {"PNG": png, "JPEG": jpeg, "WEBP": webp, "TIFF": tiff}
-FORMATS = tuple(_MODULES)
+# The formats whose files can carry a payload (and the XMP Veil writes): the one list the services, the window and
+# the CLI use (re-exported by editor.services.vault_types). Any other output (BMP) is written as PNG or needs a sidecar.
+PAYLOAD_FORMATS = tuple(_MODULES)
 
 
 def container_format(data: bytes) -> Optional[str]:
