@@ -125,9 +125,9 @@ def test_settings_page_without_a_secure_keyring_says_so_and_still_saves(qtbot, w
     dlg = SettingsDialog(window, prefs, window.recent, refused_vault(tmp_path))
     dlg.show()
     qtbot.waitUntil(lambda: not dlg.busy, timeout=TIMEOUT_MS)
-    assert dlg.keys_problem.isVisible()
-    assert dlg.keys_problem.text() == str(InsecureKeyringError("keyring.backends.fail.Keyring"))
-    assert not dlg.key_combo.isEnabled() and dlg.key_combo.currentText() == ASK_EACH_TIME
+    assert dlg.keys.problem.isVisible()
+    assert dlg.keys.problem.text() == str(InsecureKeyringError("keyring.backends.fail.Keyring"))
+    assert not dlg.keys.combo.isEnabled() and dlg.keys.combo.currentText() == ASK_EACH_TIME
     dlg.profile_combo.setCurrentIndex(dlg.profile_combo.findData("privacy"))
     dlg.accept()
     assert prefs.export_profile == "privacy" and prefs.default_key is None
@@ -139,17 +139,17 @@ def test_default_recovery_key_is_chosen_from_the_keyring_list(qtbot, window, tmp
     qtbot.waitUntil(lambda: not dlg.busy, timeout=TIMEOUT_MS)
     keys = [KeyInfo("a" * 32, "HR team", "2026-01-01T00:00:00+00:00"),
             KeyInfo("b" * 32, "Legal", "2026-01-02T00:00:00+00:00")]
-    dlg.keys_problem.hide()
+    dlg.keys.problem.hide()
     dlg.show_keys(keys)                      # what the keyring job delivers on a machine with a keyring
-    assert [dlg.key_combo.itemText(i) for i in range(dlg.key_combo.count())] == [
-        ASK_EACH_TIME, f"HR team  ({'a' * 8}…)", f"Legal  ({'b' * 8}…)"]
-    dlg.key_combo.setCurrentIndex(2)
+    assert [dlg.keys.combo.itemText(i) for i in range(dlg.keys.combo.count())] == [
+        ASK_EACH_TIME, f"HR team  ({'a' * 8}…, symmetric key)", f"Legal  ({'b' * 8}…, symmetric key)"]
+    dlg.keys.combo.setCurrentIndex(2)
     dlg.accept()
     assert prefs.default_key == "b" * 32
     dlg2 = SettingsDialog(window, prefs, window.recent, refused_vault(tmp_path))
     qtbot.waitUntil(lambda: not dlg2.busy, timeout=TIMEOUT_MS)
     dlg2.show_keys(keys)
-    assert dlg2.key_combo.currentData() == "b" * 32            # the stored default is preselected
+    assert dlg2.keys.combo.currentData() == "b" * 32            # the stored default is preselected
     dlg2.reject()
 
 

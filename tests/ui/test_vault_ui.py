@@ -109,7 +109,7 @@ def seal_with_dialog(qtbot, parent, service, doc, out: Path, *, sidecar: bool = 
     dlg.show()
     idle(qtbot, dlg)
     assert dlg.fill_combo.currentData() == "keep" and dlg.profile_combo.currentData() == "privacy"
-    assert dlg.key_combo.currentText().startswith("HR team")
+    assert dlg.keys.combo.currentText().startswith("HR team")
     dlg.path_edit.setText(str(out))
     dlg.fill_combo.setCurrentIndex(dlg.fill_combo.findData(fill))
     dlg.sidecar_check.setChecked(sidecar)

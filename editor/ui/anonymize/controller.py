@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from typing import Callable, List, Optional
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 
 from editor.core.document import Document
 from editor.core.faces import Face
@@ -22,6 +22,7 @@ from editor.services.anonymize_types import STANDARD, AnonymizeOptions
 
 from ..common.jobs import JobRunner
 from ..document.bridge import DocumentBridge
+from ..document.commands import DocumentCommands
 
 SEED_RANGE = 2 ** 31
 
@@ -34,8 +35,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
-class AnonymizeController(QObject):
-    status_message = Signal(str)
+class AnonymizeController(DocumentCommands):
     device_used = Signal(str)
     review_started = Signal(object)       # AnonymizeResult
     review_changed = Signal(object, int)  # AnonymizeResult, the position of the face that changed
@@ -44,18 +44,12 @@ class AnonymizeController(QObject):
 
     def __init__(self, bridge: DocumentBridge, runner: JobRunner, selected: Callable[[], List[int]],
                  strength: Callable[[], str] = lambda: STANDARD) -> None:
-        super().__init__()
-        self._bridge = bridge
-        self._runner = runner
+        super().__init__(bridge, runner)
         self._selected = selected
         self._strength = strength            # read at each Anonymize: the user's current setting
         self.session: Optional[AnonymizeSession] = None if bridge.doc is None else AnonymizeSession(bridge.doc)
         bridge.document_replaced.connect(self._on_document_replaced)
         bridge.changed.connect(self._on_document_event)
-
-    @property
-    def doc(self) -> Optional[Document]:
-        return self._bridge.doc
 
     @property
     def pending(self) -> Optional[AnonymizeResult]:
@@ -64,11 +58,6 @@ class AnonymizeController(QObject):
     @property
     def reviewing(self) -> bool:
         return self.pending is not None
-
-    def _current(self, doc: Document) -> Optional[AnonymizeSession]:
-        """The session of `doc` while it is still the open photo (a job's result for a closed one is dropped)."""
-        session = self.session
-        return session if session is not None and session.doc is doc and self._bridge.doc is doc else None
 
     # -- anonymize and review ------------------------------------------------------------------------------------
     def targets(self) -> Optional[List[int]]:
@@ -88,8 +77,6 @@ class AnonymizeController(QObject):
         work = session.anonymize_job(new_seed(), self._selected(), AnonymizeOptions.for_strength(self._strength()))
 
         def done(run: AnonymizeRun) -> None:
-            if self._current(doc) is None:
-                return
             result = session.review(run)
             self.device_used.emit(result.device)
             self.review_started.emit(result)
@@ -101,7 +88,7 @@ class AnonymizeController(QObject):
                                      + f": review {'it' if n == 1 else 'them'}, then Apply.")
 
         label = "Detecting and anonymizing faces" if detecting else "Anonymizing faces"
-        self._runner.submit(label, work, done)
+        self.run_on(doc, label, work, done)
 
     def reroll(self, position: int) -> None:
         """Give face `position` of the result under review another identity (a new seed)."""
@@ -111,7 +98,7 @@ class AnonymizeController(QObject):
         work = session.reroll_job(position, new_seed())
 
         def done(reroll: Reroll) -> None:
-            if self._current(session.doc) is None or not session.take_reroll(reroll):
+            if not session.take_reroll(reroll):
                 return
             self.device_used.emit(reroll.result.device)
             self.review_changed.emit(reroll.result, position)
@@ -119,7 +106,7 @@ class AnonymizeController(QObject):
             self.status_message.emit(f"Face {o.index + 1}: " + ("new identity, verified." if not o.flagged else
                                                                  "still flagged for review."))
 
-        self._runner.submit(f"New identity for face {result.outcomes[position].index + 1}", work, done)
+        self.run_on(session.doc, f"New identity for face {result.outcomes[position].index + 1}", work, done)
 
     def apply(self) -> None:
         """Write the result under review into the photo as one undo step."""
@@ -141,13 +128,11 @@ class AnonymizeController(QObject):
     # -- what is in the photo now ------------------------------------------------------------------------------------
     def export_result(self) -> Optional[AnonymizeResult]:
         """The anonymized faces still in the photo, as a result to export (None when there are none)."""
-        session = self._current(self.doc) if self.doc is not None else None
-        return session.export_result() if session is not None else None
+        return self.session.export_result() if self.session is not None else None
 
     def face_states(self) -> dict[int, str]:
         """For each face of the document anonymized in the photo as it stands: "anonymized" or "flagged"."""
-        session = self._current(self.doc) if self.doc is not None else None
-        return session.face_states() if session is not None else {}
+        return self.session.face_states() if self.session is not None else {}
 
     # -- a face the detector missed ------------------------------------------------------------------------------
     def add_face(self, box: Rect) -> None:
@@ -157,15 +142,13 @@ class AnonymizeController(QObject):
         image = session.doc.image
 
         def done(face: Face) -> None:
-            if self._current(session.doc) is None:
-                return
             index = session.add_face(face)
             self.face_added.emit(index)
             self.status_message.emit(
                 f"Added face {index + 1}." if face.landmarks68 is not None else
                 f"Added face {index + 1} without landmarks: anonymizing pixelates it and flags it for review.")
 
-        self._runner.submit("Finding the face in the box", lambda ctx: face_from_box(image, box), done)
+        self.run_on(session.doc, "Finding the face in the box", lambda ctx: face_from_box(image, box), done)
 
     # -- document events -----------------------------------------------------------------------------------------
     def _on_document_replaced(self, doc: Optional[Document]) -> None:

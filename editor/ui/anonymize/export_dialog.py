@@ -18,8 +18,9 @@ from editor.services.anonymize_session import AnonymizeSession
 from editor.services.vault_service import SealResult, VaultService
 
 from ..common import dialogs
+from ..common.job_dialog import JobDialog
 from ..vault.key_picker import KeyPicker, new_key
-from ..vault.keys_dialog import VaultJobDialog, keys_or_error
+from ..vault.keys_dialog import keys_or_error
 from ..vault.seal_export_dialog import suggested_path
 
 def review_notes(result: AnonymizeResult, untouched: List[int]) -> List[str]:
@@ -33,7 +34,7 @@ def review_notes(result: AnonymizeResult, untouched: List[int]) -> List[str]:
     return notes
 
 
-class AnonymizeExportDialog(VaultJobDialog):
+class AnonymizeExportDialog(JobDialog):
     exported = Signal(object)           # SealResult
 
     def __init__(self, parent: Optional[QWidget], service: VaultService, session: AnonymizeSession,

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLabel, QLineEdit, 
 from editor.core.progress import JobContext
 from editor.services.photo_batch import BatchReport
 
-from ..vault.keys_dialog import VaultJobDialog
 from . import dialogs
+from .job_dialog import JobDialog
 from .photo_inputs import PhotoInputs, ask_folder
 
 
@@ -31,7 +31,7 @@ def this_run_text(summary: dict, report_path: Path) -> str:
     return text + f"\nReport: {report_path}"
 
 
-class BatchDialog(VaultJobDialog):
+class BatchDialog(JobDialog):
     finished_batch = Signal(object)         # BatchReport
 
     def __init__(self, parent: Optional[QWidget], *, title: str, what: str, output_placeholder: str,

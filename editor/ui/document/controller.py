@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, List, Optional
 
-from PySide6.QtCore import QMimeData, QObject, Signal
+from PySide6.QtCore import QMimeData
 from PySide6.QtWidgets import QWidget
 
 from editor.core.document import Document
@@ -17,6 +17,7 @@ from ..common import dialogs
 from ..common.jobs import JobRunner
 from ..settings.preferences import Preferences
 from .bridge import DocumentBridge
+from .commands import DocumentCommands
 from .recent_files import RecentFiles
 
 Then = Optional[Callable[[], None]]
@@ -35,19 +36,11 @@ def display_name(doc: Optional[Document]) -> str:
     return doc.path.name if doc.path else "Untitled"
 
 
-class DocumentController(QObject):
-    status_message = Signal(str)
-
+class DocumentController(DocumentCommands):
     def __init__(self, window: QWidget, bridge: DocumentBridge, runner: JobRunner, recent: RecentFiles) -> None:
-        super().__init__()
+        super().__init__(bridge, runner)
         self._window = window
-        self._bridge = bridge
-        self._runner = runner
         self._recent = recent
-
-    @property
-    def doc(self) -> Optional[Document]:
-        return self._bridge.doc
 
     def _start_dir(self) -> str:
         if self.doc is not None and self.doc.path is not None:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 
-from editor.core.document import Document
 from editor.services.inpainting import InpaintResult, apply_result, inpaint
 
 from ..canvas.canvas import Canvas
 from ..common.jobs import JobRunner
 from .bridge import DocumentBridge
+from .commands import DocumentCommands
 
 MASK_OP_NAMES = {"clear": "Cleared the mask", "invert": "Inverted the mask", "grow": "Grew the mask",
                  "shrink": "Shrank the mask", "feather": "Feathered the mask"}
@@ -19,22 +19,15 @@ MASK_OP_JOBS = {"clear": "Clearing the mask", "invert": "Inverting the mask", "g
                 "shrink": "Shrinking the mask", "feather": "Feathering the mask"}
 
 
-class EditController(QObject):
-    status_message = Signal(str)
+class EditController(DocumentCommands):
     device_used = Signal(str)
 
     def __init__(self, bridge: DocumentBridge, runner: JobRunner, canvas: Canvas,
                  radius: Callable[[], int], engine: Callable[[], str]) -> None:
-        super().__init__()
-        self._bridge = bridge
-        self._runner = runner
+        super().__init__(bridge, runner)
         self._canvas = canvas
         self._radius = radius
         self._engine = engine
-
-    @property
-    def doc(self) -> Optional[Document]:
-        return self._bridge.doc
 
     def undo(self) -> None:
         if self.doc is None:
@@ -75,8 +68,6 @@ class EditController(QObject):
         engine = self._engine()
 
         def done(result: InpaintResult) -> None:
-            if self._bridge.doc is not doc:
-                return                      # the photo was replaced meanwhile: drop the stale result
             apply_result(doc, result)
             self.device_used.emit(result.device)
             self.status_message.emit(f"Filled {result.rect.width} × {result.rect.height} px with {result.engine} "
@@ -84,5 +75,5 @@ class EditController(QObject):
 
         faces = list(doc.faces) or None            # the face model detects faces when none are known yet
         # Editing is blocked while the job runs, so the worker may read the live arrays.
-        self._runner.submit("Filling the masked area",
-                            lambda ctx: inpaint(doc.image, doc.mask, engine, ctx, faces=faces), done)
+        self.run_on(doc, "Filling the masked area", lambda ctx: inpaint(doc.image, doc.mask, engine, ctx, faces=faces),
+                    done)

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from PySide6.QtCore import Signal
 
-from PySide6.QtCore import QObject, Signal
-
-from editor.core.document import Document
 from editor.services.faces import FoundFaces, find_faces, mask_selected_faces
 
-from ..common.jobs import JobRunner
-from ..document.bridge import DocumentBridge
+from ..document.commands import DocumentCommands
 
 
-class FaceController(QObject):
-    status_message = Signal(str)
+class FaceController(DocumentCommands):
     device_used = Signal(str)
-
-    def __init__(self, bridge: DocumentBridge, runner: JobRunner) -> None:
-        super().__init__()
-        self._bridge = bridge
-        self._runner = runner
-
-    @property
-    def doc(self) -> Optional[Document]:
-        return self._bridge.doc
 
     def detect(self) -> None:
         doc = self.doc
@@ -32,8 +18,6 @@ class FaceController(QObject):
             return
 
         def done(found: FoundFaces) -> None:
-            if self._bridge.doc is not doc:
-                return
             doc.set_faces(found.faces)
             doc.last_device = found.device
             self.device_used.emit(found.device)
@@ -42,7 +26,7 @@ class FaceController(QObject):
                                      "No face found; paint the area with the brush instead.")
 
         # Editing is blocked while the job runs, so the worker may read the live pixels.
-        self._runner.submit("Detecting faces", lambda ctx: find_faces(doc.image, ctx), done)
+        self.run_on(doc, "Detecting faces", lambda ctx: find_faces(doc.image, ctx), done)
 
     def mask_selected(self) -> None:
         doc = self.doc

@@ -12,11 +12,13 @@ from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QFormLayout, QLabel, 
 
 from editor.core.errors import VeilError
 from editor.services.vault_service import VaultService
-from editor.services.vault_types import SEALS, KeyInfo
+from editor.services.vault_types import KeyInfo
 
 from ..common import dialogs
+from ..common.job_dialog import JobDialog
 from ..document.recent_files import RecentFiles
-from ..vault.keys_dialog import VaultJobDialog, keys_or_error
+from ..vault.key_picker import KeyPicker
+from ..vault.keys_dialog import keys_or_error
 from .preferences import DEVICE_LABELS, EXPORT_PROFILES, Preferences
 
 STRONG_TIP = ("Strong also changes the face shape and the eyes: use it before publishing photos where being "
@@ -25,7 +27,7 @@ STRONG_TIP = ("Strong also changes the face shape and the eyes: use it before pu
 ASK_EACH_TIME = "Ask each time"
 
 
-class SettingsDialog(VaultJobDialog):
+class SettingsDialog(JobDialog):
     def __init__(self, parent: Optional[QWidget], preferences: Preferences, recent: RecentFiles,
                  service: VaultService, device_note: str = "") -> None:
         super().__init__(parent)
@@ -42,15 +44,9 @@ class SettingsDialog(VaultJobDialog):
         self.device_note.setObjectName("settingsNote")
         self.device_note.setWordWrap(True)
 
-        self.key_combo = QComboBox()
-        self.key_combo.setMinimumContentsLength(28)
-        self.key_combo.addItem(ASK_EACH_TIME, None)
-        self.key_combo.setEnabled(False)            # until the keyring has been read
-        self.key_combo.setToolTip("The recovery key an export with sealed originals offers first")
-        self.keys_problem = QLabel()
-        self.keys_problem.setObjectName("keyringProblem")
-        self.keys_problem.setWordWrap(True)
-        self.keys_problem.hide()
+        self.keys = KeyPicker(more_keyholders=False, new_key=False, none_text=ASK_EACH_TIME)
+        self.keys.combo.setMinimumContentsLength(28)
+        self.keys.combo.setToolTip("The recovery key an export with sealed originals offers first")
 
         self.profile_combo = QComboBox()
         for key, text in EXPORT_PROFILES:
@@ -66,8 +62,7 @@ class SettingsDialog(VaultJobDialog):
         form = QFormLayout()
         form.addRow("Run models on:", self.device_combo)
         form.addRow("", self.device_note)
-        form.addRow("Default recovery key:", self.key_combo)
-        form.addRow("", self.keys_problem)
+        form.addRow("Default recovery key:", self.keys)
         form.addRow("Export metadata:", self.profile_combo)
         form.addRow("Anonymize strength:", self.strength_combo)
         form.addRow("Recent photos:", self.clear_recent_button)
@@ -83,17 +78,8 @@ class SettingsDialog(VaultJobDialog):
         self.run_job("Reading the recovery keys", lambda ctx: keys_or_error(service), self.show_keys)
 
     def show_keys(self, keys: List[KeyInfo] | VeilError) -> None:
-        if isinstance(keys, VeilError):
-            self.keys_problem.setText(str(keys))
-            self.keys_problem.show()
-            self.adjustSize()               # room for the wrapped sentence
-            keys = []
-        current = self.preferences.default_key
-        for info in (k for k in keys if k.kind in SEALS):     # keyholders a photo can be sealed for
-            self.key_combo.addItem(f"{info.label}  ({info.key_id[:8]}…)", info.key_id)
-            if info.key_id == current:
-                self.key_combo.setCurrentIndex(self.key_combo.count() - 1)
-        self.key_combo.setEnabled(bool(keys))
+        """The keyring's keys (or why it cannot be read), the stored default key selected."""
+        self.keys.show_keys(keys, self.preferences.default_key)
 
     def _clear_recent(self) -> None:
         self._recent.clear()
@@ -106,8 +92,8 @@ class SettingsDialog(VaultJobDialog):
         prefs.device = self.device_combo.currentData()
         prefs.export_profile = self.profile_combo.currentData()
         prefs.anonymize_strength = self.strength_combo.currentData()
-        if self.key_combo.isEnabled():
-            prefs.default_key = self.key_combo.currentData()
+        if self.keys.combo.isEnabled():
+            prefs.default_key = self.keys.key_id
         if self.busy:
             self.reject()           # stops the keyring read, then closes
         else:

@@ -6,9 +6,9 @@ person, or without a face, is refused in a dialog and the photo is left as it wa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from editor.core import image_io
@@ -21,24 +21,18 @@ from ..canvas.canvas import Canvas
 from ..common import dialogs
 from ..common.jobs import JobRunner
 from ..document.bridge import DocumentBridge
+from ..document.commands import DocumentCommands
 
 REFERENCE_DIALOG_TITLE = "Reference photo of the same person, without a mask"
 
 
-class UnmaskController(QObject):
-    status_message = Signal(str)
+class UnmaskController(DocumentCommands):
     device_used = Signal(str)
 
     def __init__(self, parent: QWidget, bridge: DocumentBridge, runner: JobRunner, canvas: Canvas) -> None:
-        super().__init__(parent)
+        super().__init__(bridge, runner, parent)
         self._parent = parent
-        self._bridge = bridge
-        self._runner = runner
         self._canvas = canvas
-
-    @property
-    def doc(self) -> Optional[Document]:
-        return self._bridge.doc
 
     def remove_face_masks(self) -> None:
         def work(doc: Document, ctx: JobContext) -> tuple[UnmaskResult, str]:
@@ -77,8 +71,6 @@ class UnmaskController(QObject):
         detected = bool(doc.faces)
 
         def done(answer: tuple[UnmaskResult, str]) -> None:
-            if self._bridge.doc is not doc:
-                return                      # the photo was replaced meanwhile: drop the stale result
             result, summary = answer
             apply_unmask(doc, result)
             if not detected:                # faces found by the job: show them in the Faces panel too
@@ -87,4 +79,4 @@ class UnmaskController(QObject):
             self.status_message.emit(summary)
 
         # Editing is blocked while the job runs, so the worker may read the live pixels and faces.
-        self._runner.submit(label, lambda ctx: work(doc, ctx), done)
+        self.run_on(doc, label, lambda ctx: work(doc, ctx), done)

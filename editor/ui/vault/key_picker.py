@@ -1,6 +1,7 @@
-"""Who the anonymize dialogs seal for: a keyholder from the OS keyring (a recipient's public key, your own key pair,
-or a symmetric key), more keyholders with "Also seal for" (any one of them restores), "New key…" (`new_key`, a key
-pair), and why the keyring cannot be used when it cannot."""
+"""The one widget that picks a recovery key, in every dialog that asks for one (export anonymized, Anonymize Folder,
+Export with Sealed Originals, Settings' default key): a keyholder from the OS keyring (a recipient's public key,
+your own key pair, or a symmetric key), more keyholders with "Also seal for" (any one of them restores), "New key…"
+(`new_key`, a key pair), and why the keyring cannot be used when it cannot."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton
 from editor.core.errors import VeilError
 from editor.services.vault_types import SEALS, SYMMETRIC, KeyInfo
 
+from ..common.job_dialog import JobDialog
 from . import keys_dialog
-from .keys_dialog import VaultJobDialog
 
 KIND_SUFFIX = {SYMMETRIC: "symmetric key", "pair": "your key pair", "recipient": "recipient"}
 
@@ -24,15 +25,25 @@ def key_text(info: KeyInfo) -> str:
 
 
 class KeyPicker(QWidget):
+    """A list of the keys a photo can be sealed for, with optional parts: `more_keyholders` ("Also seal for…"),
+    `new_key` (the "New key…" button, which emits `new_key_requested`), and `none_text`, a first entry that picks no
+    key (Settings' "Ask each time")."""
+
     changed = Signal()
     new_key_requested = Signal()
 
-    def __init__(self, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, parent: Optional[QWidget] = None, *, more_keyholders: bool = True, new_key: bool = True,
+                 none_text: Optional[str] = None) -> None:
         super().__init__(parent)
         self.keys: List[KeyInfo] = []
+        self.none_text = none_text
         self.combo = QComboBox()
         self.combo.setMinimumContentsLength(24)
         self.combo.setPlaceholderText("Reading the keyring…")
+        if none_text is not None:
+            self.combo.addItem(none_text, None)
+            # Off until the keyring has been read: a choice made before would replace the stored one with "none".
+            self.combo.setEnabled(False)
         self.combo.currentIndexChanged.connect(self._primary_changed)
         self.more_button = QToolButton()
         self.more_button.setText("Also seal for…")
@@ -40,8 +51,10 @@ class KeyPicker(QWidget):
         self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.more_menu = QMenu(self.more_button)
         self.more_button.setMenu(self.more_menu)
+        self.more_button.setVisible(more_keyholders)
         self.new_button = QPushButton("New key…")
         self.new_button.clicked.connect(self.new_key_requested)
+        self.new_button.setVisible(new_key)
         self.problem = QLabel()
         self.problem.setObjectName("keyringProblem")
         self.problem.setWordWrap(True)
@@ -82,11 +95,17 @@ class KeyPicker(QWidget):
         self.keys = [k for k in keys if k.kind in SEALS]
         self.combo.blockSignals(True)
         self.combo.clear()
+        if self.none_text is not None:
+            self.combo.addItem(self.none_text, None)
+            self.combo.setEnabled(bool(keys))
         for info in self.keys:
             self.combo.addItem(key_text(info), info.key_id)
-        chosen = [i for i, info in enumerate(self.keys) if select in (info.key_id, info.label)]
+        first = 0 if self.none_text is None else 1
+        chosen = [first + i for i, info in enumerate(self.keys) if select in (info.key_id, info.label)]
         # The only key is the obvious choice; among several, the user picks (sealing for a wrong key locks out).
-        self.combo.setCurrentIndex(chosen[0] if chosen else 0 if len(self.keys) == 1 else -1)
+        # With a "none" entry, that entry stands until the user picks a key.
+        fallback = 0 if self.none_text is not None or len(self.keys) == 1 else -1
+        self.combo.setCurrentIndex(chosen[0] if chosen else fallback)
         self.combo.blockSignals(False)
         self.combo.setPlaceholderText("Choose a recovery key" if self.keys else
                                       "No recovery key yet: import a keyholder's public key, or New key…"
@@ -111,7 +130,7 @@ class KeyPicker(QWidget):
         self.changed.emit()
 
 
-def new_key(dialog: VaultJobDialog, picker: KeyPicker) -> None:
+def new_key(dialog: JobDialog, picker: KeyPicker) -> None:
     """Ask for a label, create a key pair in the dialog's worker, and select it in `picker`."""
     label = keys_dialog.ask_key_label(dialog)
     if not label:

@@ -11,21 +11,20 @@ from pathlib import Path
 from typing import List, Optional
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout,
+                               QWidget)
 
 from editor.core import image_io
 from editor.core.document import Document
-from editor.core.errors import VeilError
 from editor.services.documents import metadata_for_export
 from editor.services.seal_regions import describe_regions, edited_regions
 from editor.services.vault_service import FILLS, KEEP, SealRegion, SealResult, VaultService
-from editor.services.vault_types import SEALS, KeyInfo
+from editor.services.vault_types import PAYLOAD_FORMATS
 
 from ..common import dialogs
-from . import keys_dialog
-from .key_picker import key_text
-from .keys_dialog import VaultJobDialog, keys_or_error
+from ..common.job_dialog import JobDialog
+from .key_picker import KeyPicker, new_key
+from .keys_dialog import keys_or_error
 
 PROFILE_CHOICES = (
     ("privacy", "Privacy: strip GPS, maker notes, thumbnails and personal fields"),
@@ -39,18 +38,19 @@ FILL_LABELS = {
     "pixelate": "Pixelate (weak: keeps coarse shapes and colours)",
 }
 DEFAULT_FILL = KEEP
-_SEALED_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "TIFF": ".tif"}
 
 
 def suggested_path(doc: Document, tag: str = "sealed") -> Path:
-    """`<name>-<tag>.<ext>` beside the photo, in a format that can carry the sealed originals."""
+    """`<name>-<tag>.<ext>` beside the photo, in its format when that can carry the sealed originals (with the
+    format's usual extension: .jpg, .png, .webp, .tif), else PNG."""
     if doc.path is None:
         return Path.home() / f"photo-{tag}.png"
-    suffix = _SEALED_SUFFIX.get(image_io.SAVE_EXTENSIONS.get(doc.path.suffix.lower(), ""), ".png")
+    fmt = image_io.SAVE_EXTENSIONS.get(doc.path.suffix.lower())
+    suffix = next(ext for ext, f in image_io.SAVE_EXTENSIONS.items() if f == fmt) if fmt in PAYLOAD_FORMATS else ".png"
     return doc.path.with_name(f"{doc.path.stem}-{tag}{suffix}")
 
 
-class SealExportDialog(VaultJobDialog):
+class SealExportDialog(JobDialog):
     """File, key, metadata profile, fill and sidecar for an export whose edited regions are sealed."""
 
     sealed = Signal(object)         # SealResult
@@ -69,13 +69,9 @@ class SealExportDialog(VaultJobDialog):
         self.path_edit.setToolTip("The format follows the extension: .jpg, .png, .webp or .tif carry the sealed "
                                   "originals inside the file")
         path_layout, _ = dialogs.path_row(self.path_edit, self._browse)
-        self.key_combo = QComboBox()
-        self.key_combo.setMinimumContentsLength(24)
-        self.new_key_button = QPushButton("New key…")
-        self.new_key_button.clicked.connect(self._new_key)
-        key_row = QHBoxLayout()
-        key_row.addWidget(self.key_combo, 1)
-        key_row.addWidget(self.new_key_button)
+        self.keys = KeyPicker(more_keyholders=False)
+        self.keys.changed.connect(self.update_enabled)
+        self.keys.new_key_requested.connect(lambda: new_key(self, self.keys))
         self.profile_combo = QComboBox()
         for key, text in PROFILE_CHOICES:
             self.profile_combo.addItem(text, key)
@@ -88,13 +84,10 @@ class SealExportDialog(VaultJobDialog):
         self.sidecar_check = QCheckBox("Also write a .veil sidecar (for channels that strip metadata)")
         self.regions_label = QLabel("Finding the edited regions…")
         self.regions_label.setWordWrap(True)
-        self.keys_problem = QLabel()
-        self.keys_problem.setWordWrap(True)
-        self.keys_problem.hide()
 
         form = QFormLayout()
         form.addRow("File:", path_layout)
-        form.addRow("Recovery key:", key_row)
+        form.addRow("Recovery key:", self.keys)
         form.addRow("Metadata:", self.profile_combo)
         form.addRow("Hide regions with:", self.fill_combo)
         form.addRow("", self.sidecar_check)
@@ -106,7 +99,6 @@ class SealExportDialog(VaultJobDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.regions_label)
         layout.addLayout(form)
-        layout.addWidget(self.keys_problem)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
@@ -118,11 +110,11 @@ class SealExportDialog(VaultJobDialog):
     # -- state -------------------------------------------------------------------------------------------------------
     @property
     def key_id(self) -> Optional[str]:
-        return self.key_combo.currentData()
+        return self.keys.key_id
 
     def update_enabled(self) -> None:
         free = not self.busy
-        self.new_key_button.setEnabled(free and self.keys_problem.isHidden())
+        self.keys.new_button.setEnabled(free and self.keys.usable)
         self.export_button.setEnabled(free and bool(self.regions) and self.key_id is not None)
 
     def _loaded(self, result) -> None:
@@ -134,41 +126,13 @@ class SealExportDialog(VaultJobDialog):
         else:
             self.regions_label.setText("Nothing to seal: this photo has no edits yet (anonymize a face or fill "
                                        "an area first).")
-        self._show_keys(keys, self._default_key)
-
-    def _show_keys(self, keys: List[KeyInfo] | VeilError, select: Optional[str]) -> None:
-        if isinstance(keys, VeilError):
-            self.keys_problem.setText(str(keys))
-            self.keys_problem.show()
-            keys = []
-        self.key_combo.clear()
-        for info in (k for k in keys if k.kind in SEALS):     # not sealers' or your signing keys
-            self.key_combo.addItem(key_text(info), info.key_id)
-            if select in (info.key_id, info.label):
-                self.key_combo.setCurrentIndex(self.key_combo.count() - 1)
-        if not keys and self.keys_problem.isHidden():
-            self.key_combo.setPlaceholderText("No recovery key yet: create one with New key…")
-        self.update_enabled()
+        self.keys.show_keys(keys, self._default_key)
 
     # -- commands --------------------------------------------------------------------------------------------------
     def _browse(self) -> None:
         path = dialogs.ask_save_path(self, self.path_edit.text(), "Export with sealed originals to")
         if path:
             self.path_edit.setText(path)
-
-    def _new_key(self) -> None:
-        label = keys_dialog.ask_key_label(self)
-        if not label:
-            return
-        service = self.service
-
-        def created(result) -> None:
-            info, keys = result
-            self._show_keys(keys, info.key_id)
-            self.status.setText(f"Created the recovery key {info.describe()}.")
-
-        self.run_job("Creating the key pair", lambda ctx: (service.create_key_pair(label), service.list_keys()),
-                     created)
 
     def export(self) -> None:
         """Check the choices, then hide, seal and write in a worker; `sealed` is emitted and the dialog closes."""
