@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .batch_output import ProgressBar, print_review, print_this_run
+from .batch_output import print_review, print_this_run
 from .cluster_options import add_ray_argument
+from .progress import ProgressBar
 from .vault_commands import add_seal_target_arguments
 
 EXIT_FLAGGED = 2          # some face failed verification (it was obscured instead, and is listed)

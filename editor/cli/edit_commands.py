@@ -14,6 +14,7 @@ from editor.core.errors import ImageError
 from editor.core.progress import JobContext
 
 from .paths import refuse_output_among_inputs
+from .progress import percent_printer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,16 +36,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"inpainting engine (default: {FACE_AWARE_ENGINE}: the face model on faces, FSR elsewhere)")
     p.add_argument("--quality", type=int, default=None, help="JPEG/WebP quality 1-100 (default 95)")
     p.set_defaults(handler=cmd_inpaint)
-
-
-def _progress_printer(enabled: bool):
-    def show(fraction: float, text: str) -> None:
-        if enabled:
-            sys.stderr.write(f"\r{int(fraction * 100):3d}% {text:<40.40}")
-            sys.stderr.flush()
-            if fraction >= 1.0:
-                sys.stderr.write("\n")
-    return show
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
@@ -85,7 +76,7 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
     image_io.format_for_path(args.output)          # fail on a bad extension before the slow part
     loaded = image_io.load_image(args.image)
     mask = load_mask(args.mask, (loaded.height, loaded.width))
-    ctx = JobContext(on_progress=_progress_printer(sys.stderr.isatty()))
+    ctx = JobContext(on_progress=percent_printer())
     result = inpaint(loaded.pixels, mask, args.engine, ctx)
     out = loaded.pixels.copy()
     out[result.rect.slices] = result.pixels

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +18,9 @@ from editor.core.errors import VeilError
 from editor.core.files import same_file
 from editor.core.progress import JobContext
 
-from .batch_output import ProgressBar, print_review, print_this_run
+from .batch_output import print_review, print_this_run
 from .cluster_options import add_ray_argument
+from .progress import ProgressBar, percent_printer
 
 EXIT_ERRORS = 1           # folder mode: some photo could not be read or written
 
@@ -55,16 +55,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_unmask)
 
 
-def _progress(enabled: bool):
-    def show(fraction: float, text: str) -> None:
-        if enabled:
-            sys.stderr.write(f"\r{int(fraction * 100):3d}% {text:<40.40}")
-            if fraction >= 1.0:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-    return show
-
-
 def is_folder_mode(args: argparse.Namespace) -> bool:
     """Several inputs, a folder among them, or an output that is (or is written as) a folder."""
     out = str(args.output)
@@ -89,7 +79,7 @@ def unmask_photo(args: argparse.Namespace) -> int:
 
     _check_photo_paths(args)
     loaded = image_io.load_image(args.image)
-    ctx = JobContext(on_progress=_progress(sys.stderr.isatty()))
+    ctx = JobContext(on_progress=percent_printer())
     if args.reference:
         with_reference = _unmask_with_reference(args, loaded.pixels, ctx)
         result, summary = with_reference.unmask, with_reference.summary()

@@ -17,6 +17,7 @@ from editor.core.progress import JobContext
 from editor.services.vault_types import AuditError, ConfirmationRequired, PassphraseError, VaultError
 
 from .paths import refuse_output_among_inputs
+from .progress import percent_printer
 
 FILL_CHOICES = ("inpaint", "blur", "pixelate", "solid")
 
@@ -248,12 +249,6 @@ def cmd_keys_delete(args: argparse.Namespace) -> int:
 
 
 # -- seal / recover ----------------------------------------------------------------------------------------------
-def _progress(fraction: float, text: str) -> None:
-    if sys.stderr.isatty():
-        sys.stderr.write(f"\r{int(fraction * 100):3d}% {text:<40.40}" + ("\n" if fraction >= 1.0 else ""))
-        sys.stderr.flush()
-
-
 def cmd_seal(args: argparse.Namespace) -> int:
     from editor.services.vault_service import load_mask, regions_from_mask
     from editor.services.vault_types import sidecar_path
@@ -268,7 +263,7 @@ def cmd_seal(args: argparse.Namespace) -> int:
     result = _service().seal_image(
         loaded.pixels, loaded.alpha, loaded.metadata, regions, key=args.key, recipients=args.recipient,
         out_path=out, fill=args.fill, sidecar=args.sidecar, profile=args.profile, quality=args.quality,
-        ctx=JobContext(on_progress=_progress),
+        ctx=JobContext(on_progress=percent_printer()),
     )
     where = f"{result.path}" + (f" and {result.sidecar}" if result.sidecar else "")
     whom = " and ".join(k.describe() for k in result.keys)
@@ -285,7 +280,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
     if not args.output:
         raise VaultError("Name the file to write the recovered photo to with -o OUT.")
     result = service.recover(args.image, args.output, faces=args.face, payload_path=args.payload,
-                             ctx=JobContext(on_progress=_progress), require_trusted_sealer=args.trusted_only)
+                             ctx=JobContext(on_progress=percent_printer()), require_trusted_sealer=args.trusted_only)
     sealer = f"; {result.sealer.sentence()}" if result.sealer else ""
     print(f"Restored region(s) {', '.join(map(str, result.restored))} into {result.path}{sealer}.")
     return 0

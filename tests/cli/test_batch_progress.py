@@ -1,9 +1,13 @@
-"""The batch commands' progress line: photos done of the total, faces found, rate, time left and failures, the same
-for a local run and a Ray cluster."""
+"""What the commands print while they work: one photo's percentage line (a terminal only), and the batch commands'
+progress line: photos done of the total, faces found, rate, time left and failures, the same for a local run and a
+Ray cluster."""
 
 from __future__ import annotations
 
-from editor.cli.batch_output import ProgressBar
+import os
+import select
+
+from editor.cli.progress import ProgressBar, percent_printer
 from editor.services.anonymize_batch import FileReport
 
 
@@ -34,3 +38,33 @@ def test_long_runs_show_minutes_and_hours(capsys):
     lines = capsys.readouterr().err.splitlines()
     assert "0.10 photos/s, 2 h 46 min left" in lines[0]       # 999 photos at 10 s each
     assert "0.10 photos/s, 8 min 00 s left" in lines[1]
+
+
+def _read_terminal(master: int) -> str:
+    data = b""
+    while select.select([master], [], [], 1.0)[0]:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:         # Linux: EIO once the other side is closed and everything was read
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data.decode().replace("\r\n", "\n")       # the terminal turns a newline into CR LF
+
+
+def test_one_photo_progress_redraws_one_terminal_line_and_stays_out_of_a_log(tmp_path):
+    master, slave = os.openpty()
+    try:
+        with open(slave, "w") as terminal:
+            show = percent_printer(terminal)
+            show(0.5, "Filling the masked area")
+            show(1.0, "Done")
+        assert _read_terminal(master) == f"\r 50% {'Filling the masked area':<40}\r100% {'Done':<40}\n"
+    finally:
+        os.close(master)
+    with open(tmp_path / "log.txt", "w") as log:
+        show = percent_printer(log)
+        show(0.5, "Filling the masked area")
+        show(1.0, "Done")
+    assert (tmp_path / "log.txt").read_text() == ""
