@@ -1,5 +1,5 @@
-"""Fixtures shared by every test area: headless Qt by default, repository paths, a sample photo, and a real
-GNOME Keyring for the vault.
+"""Fixtures shared by every test area: headless Qt by default, repository paths, a sample photo, the astronaut
+portrait, and a real GNOME Keyring for the vault (a key store and a VaultService on it).
 
 Keyring tests must never write into a developer's own keyring, so they only talk to a throw-away one: a test run
 moves onto a temporary HOME and a private D-Bus session on which gnome-keyring-daemon serves an unlocked
@@ -118,3 +118,29 @@ def keystore_for(secret_service):
                     secret_service.delete_password(service, entry["id"])
                 except Exception:  # already deleted by the test
                     pass
+
+
+@pytest.fixture
+def keystore(keystore_for, data_dir):
+    """The key store in this test's data folder: the one the CLI and a VaultService() without arguments open."""
+    return keystore_for(data_dir)
+
+
+@pytest.fixture
+def vault(keystore, data_dir):
+    """A VaultService on the test keyring and this test's data folder, with one symmetric key labelled "test"."""
+    from editor.services.vault_service import VaultService
+    from editor.vault.audit import AuditLog
+
+    service = VaultService(keystore=keystore, audit=AuditLog(data_dir))
+    service.create_key("test")
+    return service
+
+
+@pytest.fixture(scope="session")
+def astronaut():
+    """Eileen Collins, NASA portrait (public domain, via scikit-image), 512 x 512 RGB; one face of about 90 px."""
+    import numpy as np
+    from skimage.data import astronaut as load
+
+    return np.ascontiguousarray(load())

@@ -15,7 +15,7 @@ from defusedxml import ElementTree as SafeET
 from editor.core import image_io
 from editor.services.anonymize_batch import anonymize_paths
 
-from camera_photo import leaks, write_camera_jpeg
+from camera_photo import leaks, write_camera_jpeg      # tests/camera_photo.py
 
 EXIFTOOL = shutil.which("exiftool")
 TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"

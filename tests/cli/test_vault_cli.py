@@ -16,6 +16,8 @@ from editor.cli import main
 from editor.core import image_io
 from editor.vault.keypairs import show_fingerprint
 
+from synthetic_photo import make_photo      # tests/synthetic_photo.py
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "a long enough passphrase"
 
@@ -31,7 +33,7 @@ def veil(keystore, capsys):
 
 
 @pytest.fixture
-def photo_and_mask(tmp_path, make_photo):
+def photo_and_mask(tmp_path):
     pixels, _ = make_photo()
     photo = tmp_path / "photo.png"
     image_io.save_image(photo, pixels)

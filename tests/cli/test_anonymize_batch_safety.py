@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from editor.core import image_io
 from editor.core.errors import VeilError
 from editor.services.anonymize_batch import REPORT_NAME, anonymize_paths
 
-from camera_photo import leaks, write_camera_jpeg
+from camera_photo import leaks, write_camera_jpeg      # tests/camera_photo.py
 from process_helpers import children_by_parent, start_until_recorded, still_alive_after      # tests/process_helpers.py
 
 ROOT = Path(__file__).resolve().parents[2]
