@@ -13,9 +13,9 @@ from editor.core.image_io import load_image
 
 TOUR_HOSTS = 48                # training faces per group the identities are rendered on to order the tour
 TOUR_APART = 0.85              # a group's tour neighbours should be >= 0.6 apart on this share of the hosts...
-LANES = 3                      # group sizes stay a multiple of this (the engine's retry lanes of earlier builds;
-                               # kept so that a rebuild reproduces the shipped bank)
 MIN_GROUP = 15                 # ...and identities close to many others are dropped for it, down to this many
+LANES = 3                      # group sizes stay a multiple of this: the shipped bank's tours were pruned so that
+                               # three retry lanes never meet on one identity, and a rebuild reproduces that bank
 POOL_FOR_TOUR = 24             # pruned_tour costs seconds a step on more: a larger pool is thinned to this first
 
 
