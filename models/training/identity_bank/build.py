@@ -13,6 +13,7 @@ from editor.anonymize.recognizers import default_recognizers
 from editor.anonymize.synthesis import SynthesisStyle
 from editor.core.files import file_sha256
 from models.training.recognizer_thresholds import embed_identity, identities
+from models.training.reproducible_npz import save_npz_reproducible
 from models.training.vector_cache import VectorCache
 
 from .calibrate import build_calibration
@@ -145,14 +146,12 @@ def write_bank(out: Path, cands: dict, sel: dict, frame: Frame, centres: np.ndar
     descriptors = dlib.embedder.embed_chips([dlib.embedder.chip(frame.on_grey(t), frame.points[:68]) for t in decoded])
     ids = [f"veil-m{k:03d}" for k in range(len(order))]
     out.mkdir(parents=True, exist_ok=True)
-    tmp = out / "identities.partial.npz"
-    np.savez_compressed(
-        tmp, ids=np.array(ids), jpeg=np.concatenate(blobs).astype(np.uint8), offsets=offsets,
+    save_npz_reproducible(
+        out / "identities.npz", ids=np.array(ids), jpeg=np.concatenate(blobs).astype(np.uint8), offsets=offsets,
         points=frame.points.astype(np.float32), triangles=frame.triangles, ring_triangles=frame.ring_triangles,
         shape_offsets=cands["offsets"][order].astype(np.float32), groups=cands["group"][order].astype(np.int32),
         group_centres=centres, tour=np.arange(len(order)), apart=sel["apart"].astype(np.float32),
         descriptors=descriptors.astype(np.float32))
-    tmp.replace(out / "identities.npz")
     record = {
         "recipe": "python -m models.training.identity_bank (models/training/identity_bank)",
         "settings": settings,

@@ -15,7 +15,8 @@ ENGINE_CODE = ["editor/anonymize/synthesis.py", "editor/anonymize/mesh.py", "edi
 BANK_CODE = [f"models/training/shipped_bank/{m}.py" for m in (
     "bank_file", "build", "cli", "collage", "extend", "faces", "frame", "refine", "sources", "texture_checks",
     "tours")] + ["models/training/identity_bank/frame.py", "models/training/identity_bank/select.py",
-                 "models/training/identity_bank/sources.py", "models/training/identity_bank/candidates.py"]
+                 "models/training/identity_bank/sources.py", "models/training/identity_bank/candidates.py",
+                 "models/training/reproducible_npz.py"]
 
 
 def celeba(ctx: Context) -> Path:

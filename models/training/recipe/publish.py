@@ -106,7 +106,7 @@ def sha256_report(ctx: Context) -> list[FileCheck]:
             sha = file_sha256(path)
             verdict = "same" if sha == row["sha256"] else "differs"
             if verdict == "differs" and path.suffix == ".npz" and same_arrays(path, ctx.repo / "models" / row["file"]):
-                verdict += " (the same arrays: an .npz records when each array was written)"
+                verdict += " (the same arrays, stored otherwise: another entry order, dtype or zlib)"
             if key == "yunet":
                 verdict += " (third-party, checked, not rebuilt)"
         else:
@@ -120,7 +120,7 @@ def sha256_report(ctx: Context) -> list[FileCheck]:
 
 
 def same_arrays(a: Path, b: Path) -> bool:
-    """Whether two .npz files hold the same named arrays (their bytes also carry the zip entries' times)."""
+    """Whether two .npz files hold the same named arrays, equal in value, however their zip entries are stored."""
     if not b.is_file():
         return False
     with np.load(a, allow_pickle=False) as x, np.load(b, allow_pickle=False) as y:

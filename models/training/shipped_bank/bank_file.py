@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from editor.anonymize.mesh import face_outline, fill_polygon
-from editor.core.atomic import atomic_path
+from models.training.reproducible_npz import save_npz_reproducible
 
 from .frame import FRAME
 
@@ -41,16 +41,12 @@ def write_bank(out: Path, picked: list[dict], src, centres: np.ndarray, embedder
     offsets = np.concatenate([[0], np.cumsum([len(b) for b in blobs])]).astype(np.int64)
     jpeg = np.concatenate(blobs).astype(np.uint8)
     descriptors = texture_descriptors(jpeg, offsets, src.points.astype(np.float32), embedder)
-    path = out / "identities.npz"
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        np.savez_compressed(
-            f, ids=np.array([c["id"] for c in picked]), jpeg=jpeg, offsets=offsets,
-            points=src.points.astype(np.float32), triangles=src.triangles, ring_triangles=src.ring_triangles,
-            shape_offsets=np.array([c["offsets"] for c in picked], np.float32),
-            groups=np.array([c["group"] for c in picked], np.int32), group_centres=centres,
-            tour=np.arange(len(picked)), apart=np.asarray(apart, np.float32), descriptors=descriptors,
-        )
-    return path
+    return save_npz_reproducible(
+        out / "identities.npz", ids=np.array([c["id"] for c in picked]), jpeg=jpeg, offsets=offsets,
+        points=src.points.astype(np.float32), triangles=src.triangles, ring_triangles=src.ring_triangles,
+        shape_offsets=np.array([c["offsets"] for c in picked], np.float32),
+        groups=np.array([c["group"] for c in picked], np.int32), group_centres=centres,
+        tour=np.arange(len(picked)), apart=np.asarray(apart, np.float32), descriptors=descriptors)
 
 
 def jpeg_of(bank, k: int) -> np.ndarray:
