@@ -1,6 +1,7 @@
 """The window's latency, measured in an offscreen MainWindow with real Qt events (run in its own process).
 
-    python bench/ui_latency.py --sizes 4000x3000,8660x5780 --gap-size 4000x3000 --mask-size 6000x4000 --out r.json
+    python bench/ui_latency.py --sizes 4000x3000,8660x5780 --gap-size 4000x3000 --mask-size 6000x4000 \
+        --fill-size 2048x2048 --busy-steps 60 --out r.json
 
 Brush: for each photo size and view (fit, 100%), drags of real mouse events across the canvas, the sizes in one
 order and then in the reverse order so that neither always runs first. Each move is timed from sending the move
@@ -8,7 +9,10 @@ event until the canvas has painted the region it changed (a paint-event filter i
 sees the paint and its region). The same drag on 12 MP and 50 MP should cost the same: work proportional to the
 whole photo would show as a ratio well above 1.
 Jobs: a 5 ms timer on the UI thread (tests/ui/ui_helpers.GapMeter) records the event loop's worst gap while Faces ›
-Detect Faces, Mask Selected Faces and Fill run on a 12 MP photo with 8 faces.
+Detect Faces, Mask Selected Faces and Fill run on a 12 MP photo with 8 faces; while the first Detect Faces after
+the face-model process starts runs on that photo (dlib loads in the child meanwhile: it holds the GIL for seconds);
+while the classical engine (fsr-fast) fills a 900 x 260 px band of a 2048 x 2048 photo; and while a job that holds
+the GIL in pure Python for most of each of its steps runs (tests/ui/ui_helpers.gil_heavy_job).
 Mask operations: the same timer while Invert, Grow, Shrink, Feather, Invert and Clear run on a 24 MP mask (each a
 job: done on the UI thread they would stall it for hundreds of milliseconds), then while Clear is undone (its tiles
 are written back on the UI thread).
@@ -39,17 +43,20 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from photos import group_photo  # noqa: E402
 from report import median, peak_rss_kib  # noqa: E402
-from ui_helpers import GapMeter  # noqa: E402
+from ui_helpers import GapMeter, gil_heavy_job  # noqa: E402
 
 from editor.core.document import Document  # noqa: E402
 from editor.core.geometry import Rect  # noqa: E402
 from editor.services.faces import isolate_face_models  # noqa: E402
+from editor.vision import model_host  # noqa: E402
 from editor.ui.common import dialogs  # noqa: E402
 from editor.ui.app import create_app  # noqa: E402
 from editor.ui.main_window import MainWindow  # noqa: E402
 
 WINDOW = (1400, 900)
 MASK_OPERATIONS = ("invert_mask", "grow_mask", "shrink_mask", "feather_mask", "invert_mask", "clear_mask")
+FILL_ENGINE = "fsr-fast"
+FILL_BAND = (1100 / 2048, 1360 / 2048, 560 / 2048, 1460 / 2048)   # y0, y1, x0, x1: 900 x 260 px on 2048 x 2048
 JOB_TIMEOUT_S = 300
 PAINT_TIMEOUT_S = 5.0
 SETTLE_MS = 100
@@ -178,6 +185,63 @@ def jobs_gap(win: MainWindow, pixels: np.ndarray) -> dict:
     return result
 
 
+def _gap_of(meter: GapMeter) -> dict:
+    return {"max_gap_s": meter.max_gap, "max_wall_gap_s": meter.max_wall_gap, "ticks": meter.ticks}
+
+
+def _timed_command(win: MainWindow, action: str) -> tuple[dict, float]:
+    """Trigger a window command and wait for its jobs: the UI thread's gaps meanwhile, and the seconds it took."""
+    with GapMeter() as meter:
+        start = time.perf_counter()
+        win.commands[action].trigger()
+        _wait_jobs(win)
+        took = time.perf_counter() - start
+    return _gap_of(meter), took
+
+
+def cold_detect_gap(win: MainWindow, pixels: np.ndarray) -> dict:
+    """The UI thread's worst gap during the first Detect Faces after the face-model process starts: the child loads
+    dlib's models (seconds of GIL) while the window's worker waits for its landmarks."""
+    model_host.disable_isolation()
+    isolate_face_models()                               # a fresh child, loading its models from now on
+    doc = Document(pixels)
+    win.bridge.attach(doc)
+    gap, took = _timed_command(win, "detect_faces")
+    result = {**gap, "job_s": took, "faces": len(doc.faces),
+              "landmarks": sum(f.landmarks68 is not None for f in doc.faces)}
+    win.bridge.attach(None)
+    return result
+
+
+def fill_gap(win: MainWindow, size: tuple[int, int]) -> dict:
+    """The UI thread's worst gap while the classical engine fills a wide band of a photo of `size` (OpenCV's FSR:
+    seconds of work in the worker at 2048 x 2048)."""
+    w, h = size
+    doc = Document(group_photo(w, h, faces=1)[0])
+    win.bridge.attach(doc)
+    y0, y1, x0, x1 = (round(f * n) for f, n in zip(FILL_BAND, (h, h, w, w)))
+    doc.add_to_mask(Rect(x0, y0, x1, y1), np.full((y1 - y0, x1 - x0), 255, np.uint8), "band")
+    combo = win.options.engine_combo
+    combo.setCurrentIndex(combo.findData(FILL_ENGINE))
+    gap, took = _timed_command(win, "inpaint")
+    result = {**gap, "job_s": took, "engine": win.options.engine, "size": [w, h], "hole": [x1 - x0, y1 - y0],
+              "filled": not doc.has_mask}
+    win.bridge.attach(None)
+    return result
+
+
+def busy_job_gap(win: MainWindow, steps: int) -> dict:
+    """The UI thread's worst gap while a job holds the GIL in pure Python for most of each of `steps` steps: the UI
+    thread gets the interpreter only when it switches threads."""
+    done: list = []
+    with GapMeter() as meter:
+        start = time.perf_counter()
+        win.runner.submit("Crunching", gil_heavy_job(steps, done), lambda result: None)
+        _wait_jobs(win)
+        took = time.perf_counter() - start
+    return {**_gap_of(meter), "job_s": took, "steps": steps, "steps_done": len(done)}
+
+
 def mask_ops_gap(win: MainWindow, size: tuple[int, int]) -> dict:
     """The UI thread's worst gap during each mask operation on a photo of `size` with a square selected in its
     middle (a sixth of the shorter side), and during the undo of the last one (Clear)."""
@@ -223,6 +287,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--gap-size", default="4000x3000", help="photo size for the job gap, WxH")
     parser.add_argument("--faces", type=int, default=8)
     parser.add_argument("--mask-size", default="6000x4000", help="photo size for the mask operations, WxH")
+    parser.add_argument("--fill-size", default="2048x2048", help="photo size for the classical fill, WxH")
+    parser.add_argument("--busy-steps", type=int, default=60, help="steps of the GIL-holding job (~15 ms each)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
@@ -238,11 +304,15 @@ def main(argv: Optional[list[str]] = None) -> int:
         brush = brush_latency(app, win, args.sizes.split(","), args.steps, args.drags)
         pixels, _ = group_photo(*_size(args.gap_size), faces=args.faces)
         gap = jobs_gap(win, pixels)
+        cold = cold_detect_gap(win, pixels)
+        fill = fill_gap(win, _size(args.fill_size))
+        busy = busy_job_gap(win, args.busy_steps)
         mask_ops = mask_ops_gap(win, _size(args.mask_size))
         win.close()
         win.runner.shutdown()
-    args.out.write_text(json.dumps({"brush": brush, "jobs": gap, "mask_ops": mask_ops, "errors": errors,
-                                    "peak_rss_kib": peak_rss_kib(), "window": WINDOW}))
+    args.out.write_text(json.dumps({"brush": brush, "jobs": gap, "cold_detect": cold, "fill": fill, "busy_job": busy,
+                                    "mask_ops": mask_ops, "errors": errors, "peak_rss_kib": peak_rss_kib(),
+                                    "window": WINDOW}))
     return 0
 
 

@@ -50,8 +50,8 @@ def expected_keys(models: list[str]) -> set[str]:
     keys = {f"model.{m}.{dev}.{b}" for m in models for dev in ("cpu", "cuda") for b in ("b1", "b8")}
     keys |= {"inpaint.model_vs_telea", "inpaint.model_vs_fsr", "inpaint.engine_vs_fsr", "detect.time", "detect.found"}
     keys |= {f"{kind}.{flow}.{n}" for kind in ("e2e", "rss") for flow in FLOWS for n in (1, 8)}
-    keys |= {"open.jpeg", "open.png", "rss.open.jpeg", "rss.open.png", "ui.painted", "ui.gap", "ui.mask_ops",
-             "ui.mask_undo"}
+    keys |= {"open.jpeg", "open.png", "rss.open.jpeg", "rss.open.png", "ui.painted", "ui.gap", "ui.cold_detect",
+             "ui.fill", "ui.busy_job", "ui.mask_ops", "ui.mask_undo"}
     keys |= {f"ui.{what}.{view}" for what in ("stroke", "release") for view in ("fit", "100")}
     return keys
 
@@ -91,6 +91,11 @@ def test_rows_hold_measurements(quick_run, models_dir):
             assert 0 < rows[f"rss.{flow}.{n}"]["data"]["kib"] < 2.5 * 1024 * 1024
     assert rows["ui.painted"]["meets"] == "yes"                          # a stroke step repaints a small part
     assert rows["ui.gap"]["data"]["faces"] >= 1 and rows["ui.gap"]["data"]["ticks"] > 0
+    cold = rows["ui.cold_detect"]["data"]
+    assert cold["faces"] >= 1 and cold["landmarks"] == cold["faces"] and cold["ticks"] > 0
+    fill, busy = rows["ui.fill"]["data"], rows["ui.busy_job"]["data"]
+    assert fill["engine"] == "fsr-fast" and fill["filled"] and fill["ticks"] > 0 and fill["max_gap_s"] > 0
+    assert busy["steps_done"] == busy["steps"] and busy["ticks"] > 0 and busy["max_gap_s"] > 0
     masks = rows["ui.mask_ops"]["data"]
     assert set(masks["worst_gap_s"]) == {"invert_mask", "grow_mask", "shrink_mask", "feather_mask", "clear_mask"}
     assert masks["max_gap_s"] > 0 and masks["undo_restored"]
