@@ -70,10 +70,32 @@ def test_the_built_models_load_as_the_app_loads_them(built):
     bank = read_bank(models / "identities" / "identities.npz")
     assert len(bank) == len(json.loads((models / "identities" / "build_record.json").read_text())["identities"])
     assert set(bank.groups.tolist()) == {0, 1}
+    check_bank_record(json.loads((built.work / "bank_build" / "build_record.json").read_text()))
     thresholds = json.loads((models / "recognizers.json").read_text())["recognizers"]
     assert 0 < thresholds["dlib"]["threshold"] < 2 and thresholds["facenet"]["validation"]["faces"] == 4
     tables = (models / "model_card_tables.md").read_text()
     assert "M-CSAM with texture losses (this build)" in tables and "| dlib |" in tables
+
+
+def check_bank_record(record: dict) -> None:
+    """The build chose a cut for grey renders for each recognizer (dlib's required distance at least 0.6, each
+    from the cut and the margin) and every shipped identity clears each one against every photo of each source
+    person, recorded per recognizer and per person."""
+    judged = record["source_check"]
+    rows, margin = judged["recognizers"], judged["margin"]
+    assert set(rows) == {"dlib", "facenet"}
+    for name, row in rows.items():
+        assert 0 < row["cut_on_grey"] < 2 and 0.5 <= row["balanced_accuracy"] <= 1
+        expected = row["cut_on_grey"] * (1 + margin)
+        assert row["required"] == pytest.approx(max(expected, 0.6) if name == "dlib" else expected, abs=1e-4)
+    assert record["passed_by"].keys() == rows.keys() and record["identities"]
+    for ident in record["identities"]:
+        assert ident["passed"]
+        for name, row in rows.items():
+            per_person = ident["min_distance_to_source_people"][name]
+            assert len(per_person) == 4 and all(p["photos"] > 0 for p in per_person.values())
+            assert min(p["min_distance"] for p in per_person.values()) == ident["min_distance"][name]
+            assert ident["min_distance"][name] >= row["required"]
 
 
 def test_a_second_run_skips_every_stage_and_reports_every_shipped_file(built, capsys):

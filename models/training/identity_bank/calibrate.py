@@ -25,7 +25,15 @@ def nearest_per_person(vectors: np.ndarray, people: np.ndarray, emb: np.ndarray)
 
 
 def build_calibration(out: Path, sources: dict, recognizers, photo_vectors: dict, names: list[str]) -> None:
-    frame = Frame(sources["points"])
+    np.savez(out, **calibration(sources, recognizers, photo_vectors, names))
+
+
+def calibration(sources: dict, recognizers, photo_vectors: dict, names: list[str]) -> dict[str, np.ndarray]:
+    """Per recognizer: cut_NAME (the grey cut), tpr_NAME and fpr_NAME at it, balanced_NAME (its balanced accuracy),
+    same_NAME (each source photo's same-person distance) and different_NAME (the different-person distances).
+    `sources`: points (the frame's mesh), names and textures (the source photos in the frame, any side);
+    `photo_vectors`: recognizer name -> (person of each photo, its vector), the photos `names` in that order."""
+    frame = Frame(np.asarray(sources["points"]), size=int(np.asarray(sources["textures"][0]).shape[0]))
     all_names = np.array(names)
     arrays = {}
     for rec in recognizers:
@@ -46,5 +54,7 @@ def build_calibration(out: Path, sources: dict, recognizers, photo_vectors: dict
         arrays[f"cut_{rec.name}"] = np.float64(cut)
         arrays[f"tpr_{rec.name}"] = np.float64(r["tpr"])
         arrays[f"fpr_{rec.name}"] = np.float64(r["fpr"])
+        arrays[f"balanced_{rec.name}"] = np.float64(balanced)
         arrays[f"same_{rec.name}"] = np.array(same)
-    np.savez(out, **arrays)
+        arrays[f"different_{rec.name}"] = np.array(different)
+    return arrays

@@ -1,5 +1,8 @@
-"""The identity bank, as it shipped: the photos analysed, then the build, --refine and --extend-group runs of
-models/training/shipped_bank, each on a copy of the previous run's bank."""
+"""The identity bank, as it shipped: the photos analysed (landmarks, every recognizer's vectors), then the build,
+--refine and --extend-group runs of models/training/shipped_bank, each on a copy of the previous run's bank. The
+build chooses each recognizer's cut for grey renders from data (shipped_bank.source_judges, with
+identity_bank.calibrate) and the extension reuses the build's recorded cuts; bank_build.source_margin is how far
+past each cut every source photo must be."""
 
 from __future__ import annotations
 
@@ -11,12 +14,18 @@ from .runner import Context, Stage
 
 BANK_FILES = ("identities.npz", "build_record.json")
 ENGINE_CODE = ["editor/anonymize/synthesis.py", "editor/anonymize/mesh.py", "editor/anonymize/reshape.py",
-               "editor/anonymize/identity.py", "editor/anonymize/skin.py"]
+               "editor/anonymize/identity.py", "editor/anonymize/skin.py", "editor/anonymize/recognizers.py",
+               "editor/anonymize/thresholds.py", "editor/vision/facenet.py"]
+# The recognizers the source check judges by: FaceNet's network and both photo thresholds (recorded beside the
+# cuts).
+JUDGE_FILES = ["models/facenet.onnx", "models/recognizers.json"]
 BANK_CODE = [f"models/training/shipped_bank/{m}.py" for m in (
-    "bank_file", "build", "cli", "collage", "extend", "faces", "frame", "refine", "sources", "texture_checks",
-    "tours")] + ["models/training/identity_bank/frame.py", "models/training/identity_bank/select.py",
-                 "models/training/identity_bank/sources.py", "models/training/identity_bank/candidates.py",
-                 "models/training/reproducible_npz.py"]
+    "bank_file", "build", "cli", "collage", "extend", "faces", "frame", "refine", "source_judges", "sources",
+    "texture_checks", "tours")] + ["models/training/identity_bank/frame.py", "models/training/identity_bank/select.py",
+                                   "models/training/identity_bank/sources.py",
+                                   "models/training/identity_bank/candidates.py",
+                                   "models/training/identity_bank/calibrate.py",
+                                   "models/training/reproducible_npz.py"]
 
 
 def celeba(ctx: Context) -> Path:
@@ -43,8 +52,8 @@ def bank_run(ctx: Context, folder: Path, previous: str | None, options: list[str
             shutil.copyfile(ctx.folder(previous) / name, folder / name)
     build = ctx.settings["bank_build"]
     code_ = main(["--data", str(celeba(ctx)), "--cache", str(analysed(ctx)), "--out", str(folder), "--seed",
-                  str(build["seed"]), "--hosts", str(build["hosts"]), "--per-person", str(build["per_person"])]
-                 + options)
+                  str(build["seed"]), "--hosts", str(build["hosts"]), "--per-person", str(build["per_person"]),
+                  "--source-margin", str(build["source_margin"])] + options)
     if code_:
         raise SystemExit(code_)
 
@@ -75,15 +84,16 @@ def bank_outputs(stage: str):
 def bank_inputs(previous: str):
     return lambda ctx: ([celeba(ctx), analysed(ctx), ctx.repo / "models" / "training" / "split.json"]
                         + (bank_outputs(previous)(ctx) if previous != "bank_faces" else [])
-                        + code(ctx, BANK_CODE + ENGINE_CODE))
+                        + code(ctx, BANK_CODE + ENGINE_CODE + JUDGE_FILES))
 
 
 BANK_FACES = Stage(
-    "bank_faces", "find the landmarks and dlib descriptors of every training photo", make_bank_faces,
+    "bank_faces", "find the landmarks and every recognizer's vector of every training photo", make_bank_faces,
     lambda ctx: [analysed(ctx)],
     lambda ctx: [celeba(ctx), ctx.repo / "models" / "training" / "split.json"]
     + code(ctx, ["models/training/shipped_bank/faces.py", "models/training/shipped_bank/cli.py",
-                 "editor/vision/largest_face.py", "editor/anonymize/identity.py"]))
+                 "editor/vision/largest_face.py", "editor/anonymize/identity.py", "editor/anonymize/recognizers.py",
+                 "editor/vision/facenet.py", "models/facenet.onnx"]))
 
 BANK_BUILD = Stage("bank_build", "build the collage identities", make_build, bank_outputs("bank_build"),
                    bank_inputs("bank_faces"), lambda ctx: ctx.settings["bank_build"])

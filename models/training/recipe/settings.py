@@ -29,7 +29,9 @@ FULL: dict[str, dict] = {
                   "val_count": 32, "seed": 0, "device": "auto", "threads": 2, "save_minutes": 10.0,
                   "log_every": 10, "lpips_weight": 0.5, "vgg_weight": 0.5, "style_weight": 100.0,
                   "adv_weight": 0.1, "adv_start": 100, "d_lr": 2e-4, "colour_weight": 3.0, "hole_weight": 6.0},
-    "bank_build": {"count": 48, "candidates": 900, "hosts": 6, "per_person": 3, "seed": 0},
+    # source_margin: each recognizer's cut for grey renders is chosen from data by the build; every photo of a
+    # source person must be at least (1 + source_margin) x the cut away (dlib: and at least 0.6).
+    "bank_build": {"count": 48, "candidates": 900, "hosts": 6, "per_person": 3, "seed": 0, "source_margin": 0.0},
     "bank_refine": {"tour_hosts": 48, "tour_apart": 0.85},
     "bank_extend": {"group": 1, "candidates": 260, "tour_apart": 0.95},
     # The third-party FaceNet graph converted again (needs the network for pip: tensorflow-cpu, tf2onnx); with
@@ -50,7 +52,8 @@ QUICK_CHANGES: dict[str, dict] = {
                   "threads": 1, "log_every": 1},
     "inpainter": {"steps": 3, "stop_step": 2, "batch": 1, "warmup": 1, "size": 128, "val_every": 1, "val_count": 2,
                   "device": "cpu", "threads": 1, "log_every": 1, "adv_start": 0},
-    "bank_build": {"count": 8, "candidates": 16, "hosts": 2, "per_person": 3},
+    # The sample's few photos choose strict, noisy cuts; below them, its 16 collages still make a bank to check.
+    "bank_build": {"count": 8, "candidates": 16, "hosts": 2, "per_person": 3, "source_margin": -0.25},
     "bank_refine": {"tour_hosts": 2},
     "bank_extend": {"candidates": 8},
     "facenet": {"convert": False, "celeba_photos": 0},

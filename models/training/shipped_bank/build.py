@@ -18,17 +18,19 @@ from models.training.identity_bank.select import group_blocks, pick_diverse
 from models.training.identity_bank.sources import is_frontal_neutral
 
 from .bank_file import write_bank
-from .collage import MIN_SOURCE_DISTANCE, NATURAL_SHARE, host_embeddings, make_candidate, source_check
+from .collage import NATURAL_SHARE, host_embeddings, make_candidate, source_check
 from .frame import PARTS, part_weights
+from .source_judges import SourceJudges
 from .sources import appearance_groups, build_sources
 from .tours import far_tour, host_apart_share, host_pair_distances
 
 
 def build(args: argparse.Namespace, faces: dict, identities: list[str], validation: set[str],
           argv: list[str] | None) -> int:
-    """Write --out's identities.npz and build_record.json: --candidates collages, those at least
-    MIN_SOURCE_DISTANCE from every photo of their four source people, the more natural half, and --count of
-    them picked far apart on --hosts host faces (half per appearance group), in tour order."""
+    """Write --out's identities.npz and build_record.json: --candidates collages, those that every recognizer
+    sees at least its required distance from every photo of their four source people (SourceJudges, calibrated
+    here once on the build's source photos), the more natural half, and --count of them picked far apart on
+    --hosts host faces (half per appearance group), in tour order."""
     rng, people, host_people, src = build_sources(args, faces, identities)
     centres, group_of = appearance_groups(faces, people)
     hosts = []
@@ -38,15 +40,21 @@ def build(args: argparse.Namespace, faces: dict, identities: list[str], validati
         hosts.append((load_image(args.data / faces["paths"][i]).pixels, faces["lm"][i].astype(np.float64)))
     weights = part_weights(src.points)
     embedder = default_embedder()
+    judges = SourceJudges.calibrated(src, faces, args.source_margin)
+    print("source check: every photo of each source person at least " + ", ".join(
+        f"{n} {d:.4f}" for n, d in judges.required.items()) + " away", flush=True)
 
     accepted, rejected = [], 0
+    passed_by = {n: 0 for n in judges.required}
     start = time.time()
     for n in range(args.candidates):
         group = n % 2
         members = [p for p in src.by_person if group_of[p] == group and p in src.by_person]
         cand = make_candidate(rng, src, members, weights)
-        check = source_check(cand, src, faces, embedder)
-        if check["min_distance"] < MIN_SOURCE_DISTANCE:
+        check = source_check(cand, src, faces, judges)
+        for name, ok in check["passed_by"].items():
+            passed_by[name] += ok
+        if not check["passed"]:
             rejected += 1
             continue
         residual = src.blemish(cand["texture"], cv2.erode(src.coverage, np.ones((9, 9), np.uint8)) > 0)
@@ -54,11 +62,14 @@ def build(args: argparse.Namespace, faces: dict, identities: list[str], validati
         accepted.append(cand)
         if n % 20 == 0:
             print(f"candidate {n}/{args.candidates}: {len(accepted)} accepted, {rejected} too close to a source "
-                  f"({time.time() - start:.0f} s)", flush=True)
+                  f"(passed by {passed_by}) ({time.time() - start:.0f} s)", flush=True)
     chosen, within, neighbours, shares = [], [], [], []
     for group in (0, 1):
         members = [i for i, c in enumerate(accepted) if c["group"] == group]
         natural = sorted(members, key=lambda i: accepted[i]["residual"])[: int(len(members) * NATURAL_SHARE)]
+        if not natural:
+            raise SystemExit(f"{len(members)} of {args.candidates} candidates of appearance group {group} passed the "
+                             f"source check (passed by {passed_by}): too few to pick from; make more --candidates.")
         pair = host_pair_distances(np.array([accepted[i]["hosts"] for i in natural]))
         picks = pick_diverse(pair, args.count // 2)
         picks = [picks[i] for i in far_tour(pair[np.ix_(picks, picks)])]
@@ -78,9 +89,10 @@ def build(args: argparse.Namespace, faces: dict, identities: list[str], validati
         "built_with": "python -m models.training.build_identities " + " ".join(sys.argv[1:] if argv is None else argv),
         "data": "CelebA img_align_celeba, identities outside models/training/split.json (non-commercial research)",
         "validation_identities_excluded": sorted(validation),
-        "rule": f"every identity is at dlib distance >= {MIN_SOURCE_DISTANCE} from EVERY photo of each of its "
-                "source people (not only the photos it was built from)",
-        "candidates": args.candidates, "rejected_too_close": rejected, "accepted": len(accepted),
+        "rule": judges.record["rule"],
+        "source_check": judges.record,
+        "candidates": args.candidates, "rejected_too_close": rejected, "passed_by": passed_by,
+        "accepted": len(accepted),
         "shipped": len(picked),
         "host_pair_distance_within_group": {"min": round(float(within.min()), 4),
                                             "mean": round(float(within.mean()), 4)},
@@ -91,7 +103,7 @@ def build(args: argparse.Namespace, faces: dict, identities: list[str], validati
              "parts": {part: str(faces["paths"][i]) for part, i in zip(PARTS, c["photos"])},
              "distance_to_built_from_photos": c["check"]["built_from"],
              "min_distance_to_source_people": c["check"]["per_person"],
-             "min_distance": c["check"]["min_distance"], "passed": c["check"]["min_distance"] >= MIN_SOURCE_DISTANCE}
+             "min_distance": c["check"]["min_distance"], "passed": c["check"]["passed"]}
             for c in picked
         ],
     }

@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hosts", type=int, default=6, help="faces the candidates are rendered on to compare them")
     ap.add_argument("--per-person", type=int, default=3, help="source photos kept per person")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--source-margin", type=float, default=0.0,
+                    help="every source photo must be at least (1 + margin) x each recognizer's cut for grey "
+                         "renders away (the cuts are chosen from data by each build)")
     ap.add_argument("--refine", action="store_true",
                     help="only refine --out's built bank: drop flawed textures, re-order the tour on many hosts")
     ap.add_argument("--tour-hosts", type=int, default=TOUR_HOSTS, help="training faces per group for --refine")

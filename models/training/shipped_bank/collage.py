@@ -1,18 +1,17 @@
-"""Collage candidates (eyes, nose, mouth and skin of four people) and the check against every source photo."""
+"""Collage candidates (eyes, nose, mouth and skin of four people) and the check against every source photo
+(source_judges: every recognizer, each at its cut for grey renders)."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from editor.anonymize.identity import SAME_PERSON, distance
 from editor.anonymize.reshape import reshaped_landmarks
 from editor.anonymize.synthesis import relit, synthesize_face
 
 from .frame import FRAME, PARTS
 from .sources import Sources
 
-MIN_SOURCE_DISTANCE = SAME_PERSON
 NATURAL_SHARE = 0.5            # candidates with the worst blemishes (odd colours, leftovers) are not shipped
 
 
@@ -42,16 +41,12 @@ def make_candidate(rng: np.random.Generator, src: Sources, group_people: list[st
     return {"people": people, "photos": photos, "texture": texture, "offsets": offsets}
 
 
-def source_check(candidate: dict, src: Sources, faces: dict, embedder) -> dict:
-    """Distance from the identity to every photo of each source person; the smallest decides."""
-    emb = embedder.embed(grey_render(candidate["texture"], src), src.points[:68])
-    per_person = {}
-    for p in candidate["people"]:
-        d = [distance(emb, faces["emb"][i]) for i in src.photos_of[p]]
-        per_person[p] = {"photos": len(d), "min_distance": round(min(d), 4)}
-    built_from = {str(faces["paths"][i]): round(distance(emb, faces["emb"][i]), 4) for i in candidate["photos"]}
-    worst = min(v["min_distance"] for v in per_person.values())
-    return {"embedding": emb, "per_person": per_person, "built_from": built_from, "min_distance": worst}
+def source_check(candidate: dict, src: Sources, faces: dict, judges) -> dict:
+    """Distance from the identity, rendered on grey, to every photo of each source person by every recognizer
+    of `judges` (SourceJudges); the smallest per recognizer decides."""
+    return judges.judge(grey_render(candidate["texture"], src), src.points[:68],
+                        {p: src.photos_of[p] for p in candidate["people"]},
+                        {str(faces["paths"][i]): i for i in candidate["photos"]})
 
 
 def host_embeddings(candidate: dict, hosts: list[tuple[np.ndarray, np.ndarray]], src: Sources, embedder) -> np.ndarray:

@@ -16,19 +16,21 @@ from editor.core.atomic import atomic_write_bytes
 from models.training.identity_bank.select import group_blocks
 
 from .bank_file import encoded, jpeg_of, write_bank
-from .collage import MIN_SOURCE_DISTANCE, NATURAL_SHARE, make_candidate, source_check
+from .collage import NATURAL_SHARE, make_candidate, source_check
 from .frame import PARTS, part_weights
+from .source_judges import SourceJudges
 from .sources import appearance_groups, build_sources
 from .texture_checks import flaw_reasons, texture_flaws
 from .tours import POOL_FOR_TOUR, host_apart_share, pruned_tour, rendered_embeddings, thinned, training_hosts
 
 
 def extend(args: argparse.Namespace, faces: dict, identities: list[str]) -> int:
-    """Make --candidates new collages for group --extend-group of --out's bank (the same donor check and texture
-    checks as the build and refinement), render them and the group's current identities on TOUR_HOSTS training
-    faces, and keep the group's best set: identities close to many others are dropped (`pruned_tour`) until the
-    tour's neighbours are apart on --tour-apart of the faces or the group is back to its size. The other group is
-    kept as it is. Every new identity's check, every drop and the scores go to the record."""
+    """Make --candidates new collages for group --extend-group of --out's bank (the same donor check, at the
+    build's recorded cuts, and texture checks as the build and refinement), render them and the group's current
+    identities on TOUR_HOSTS training faces, and keep the group's best set: identities close to many others are
+    dropped (`pruned_tour`) until the tour's neighbours are apart on --tour-apart of the faces or the group is back
+    to its size. The other group is kept as it is. Every new identity's check, every drop and the scores go to the
+    record."""
     from editor.anonymize.bank import read_bank
     from editor.anonymize.synthesis import SynthesisStyle
 
@@ -42,21 +44,31 @@ def extend(args: argparse.Namespace, faces: dict, identities: list[str]) -> int:
     _, group_of = appearance_groups(faces, people)
     weights = part_weights(src.points)
     embedder = default_embedder()
+    # The build's sources and frame (checked above), so its cuts hold here; a record from before the check by
+    # every recognizer has none, and they are chosen now and recorded.
+    if "source_check" in record:
+        judges = SourceJudges.recorded(record["source_check"], faces)
+    else:
+        judges = SourceJudges.calibrated(src, faces, args.source_margin)
+        record.update(rule=judges.record["rule"], source_check=judges.record)
+    passed_by = {n: 0 for n in judges.required}
     rng = np.random.default_rng([args.seed, len(record.get("extensions", [])) + 1])   # not the build's collages
     members_people = [p for p in src.by_person if group_of[p] == group]
     accepted, rejected, start = [], 0, time.time()
     for n in range(args.candidates):
         cand = make_candidate(rng, src, members_people, weights)
-        check = source_check(cand, src, faces, embedder)
-        if check["min_distance"] < MIN_SOURCE_DISTANCE:
+        check = source_check(cand, src, faces, judges)
+        for name, ok in check["passed_by"].items():
+            passed_by[name] += ok
+        if not check["passed"]:
             rejected += 1
             continue
         cand.update(check=check, group=group,
                     residual=src.blemish(cand["texture"], cv2.erode(src.coverage, np.ones((9, 9), np.uint8)) > 0))
         accepted.append(cand)
         if n % 50 == 0:
-            print(f"candidate {n}/{args.candidates}: {len(accepted)} accepted ({time.time() - start:.0f} s)",
-                  flush=True)
+            print(f"candidate {n}/{args.candidates}: {len(accepted)} accepted (passed by {passed_by}) "
+                  f"({time.time() - start:.0f} s)", flush=True)
     natural = sorted(accepted, key=lambda c: c["residual"])[: int(len(accepted) * NATURAL_SHARE)]
     new, flawed = [], []
     for cand in natural:
@@ -104,7 +116,7 @@ def extend(args: argparse.Namespace, faces: dict, identities: list[str]) -> int:
         "parts": {part: str(faces["paths"][i]) for part, i in zip(PARTS, c["photos"])},
         "distance_to_built_from_photos": c["check"]["built_from"],
         "min_distance_to_source_people": c["check"]["per_person"],
-        "min_distance": c["check"]["min_distance"], "passed": c["check"]["min_distance"] >= MIN_SOURCE_DISTANCE,
+        "min_distance": c["check"]["min_distance"], "passed": c["check"]["passed"],
     } for c in new}
     kept = {e["id"] for e in chosen}
     dropped = [{"id": entry(i)["id"], "group": group, "reasons": [
@@ -122,7 +134,7 @@ def extend(args: argparse.Namespace, faces: dict, identities: list[str]) -> int:
         extensions=record.get("extensions", []) + [{
             "command": "python -m models.training.build_identities " + " ".join(
                 sys.argv[1:] if args.argv is None else args.argv),
-            "group": group, "candidates": args.candidates, "rejected_too_close": rejected,
+            "group": group, "candidates": args.candidates, "rejected_too_close": rejected, "passed_by": passed_by,
             "accepted": len(accepted), "natural": len(natural),
             "flawed": {c["id"] if "id" in c else f"candidate-{n}": flaw_reasons(c["flaws"])
                        for n, c in enumerate(flawed)},

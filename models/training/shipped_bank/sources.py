@@ -26,11 +26,13 @@ CLEAN_PERCENTILE = 25          # a photo gives a part only if it is among the cl
 class Sources:
     """Frontal, unoccluded photos of the training people, as frame textures with their shape deviations."""
 
-    def __init__(self, data: Path, faces: dict, identities: list[str], per_person: int) -> None:
+    def __init__(self, data: Path, faces: dict, identities: list[str], per_person: int,
+                 points: np.ndarray | None = None) -> None:
+        """`points`: a frame's mesh to use (a built bank's) instead of the mean of these photos'."""
         person = np.array([p.split("/")[0] for p in faces["paths"]])
         chosen = [i for i in range(len(person)) if person[i] in set(identities) and is_frontal_neutral(faces["lm"][i])]
         meshes = np.array([mesh_points(faces["lm"][i]) for i in chosen])
-        self.points = mean_mesh(meshes)
+        self.points = mean_mesh(meshes) if points is None else np.asarray(points, np.float64)
         self.triangles = delaunay(self.points)
         self.ring_triangles = delaunay(np.concatenate([self.points, ring_points(self.points)]))
         self.coverage = fill_polygon((FRAME, FRAME), face_outline(self.points))
