@@ -29,6 +29,6 @@ init="models/training/checkpoints/inpainter_last.pt"
 "$py" -m models.training.train_inpaint --data data --faces data/faces256.npz --device "${DEVICE:-cuda}" \
     --amp bf16 --batch "${BATCH:-32}" --lr "${LR:-2e-4}" --warmup 100 --steps "${STEPS:-100000}" \
     --max-minutes "${MINUTES:-7}" --save-minutes 2 --workers "${WORKERS:-12}" --threads 4 \
-    --lpips-weight 0.5 --vgg-weight 0.5 --style-weight 100 --adv-weight 0.1 --adv-start 100 --colour-weight 3 \
+    --lpips-weight 0.5 --vgg-weight 0.5 --style-weight 100 --adv-weight 0.1 --adv-start 100 --colour-weight 10 \
     --val-every "${VAL_EVERY:-200}" --val-count 64 --log-every 20 \
     --run "$out/run" --init "$init" --publish "$out/inpainter_last.pt" 2>&1 | tee "$out/log.txt"

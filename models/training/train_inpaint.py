@@ -65,7 +65,7 @@ class TextureObjective:
 
     def __init__(self, lpips_weight: float = 0.5, vgg_weight: float = 0.5, style_weight: float = 100.0,
                  adv_weight: float = 0.1, adv_start: int = 100, d_lr: float = 2e-4, hole_weight: float = 6.0,
-                 colour_weight: float = 3.0) -> None:
+                 colour_weight: float = 10.0) -> None:
         self.alex = LPIPS("alexnet")
         self.vgg = LPIPS("vgg16")
         self.discriminator = PatchDiscriminator()
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--adv-weight", type=float, default=0.1, help="hinge adversarial term on the crop")
     ap.add_argument("--adv-start", type=int, default=100, help="discriminator-only steps before the term applies")
     ap.add_argument("--d-lr", type=float, default=2e-4, help="discriminator learning rate")
-    ap.add_argument("--colour-weight", type=float, default=3.0,
+    ap.add_argument("--colour-weight", type=float, default=10.0,
                     help="L1 of 8 x 8 block means in the hole (keeps the fill's colour)")
     ap.add_argument("--hole-weight", type=float, default=6.0,
                     help="L1 weight of hole pixels over known ones (lower leaves the hole to the texture terms)")

@@ -142,6 +142,11 @@ def test_a_stage_never_run_cannot_be_skipped_by_from(ctx):
 def test_settings_take_changes_and_refuse_unknown_knobs():
     changed = settings(quick=True, changes=["segmenter.steps=7", "faces.given=/tmp/x.npz"])
     assert changed["segmenter"]["steps"] == 7 and changed["faces"]["given"] == "/tmp/x.npz"
-    assert changed["inpainter"]["stop_step"] == 2 and settings()["inpainter"]["stop_step"] == 1705
+    assert changed["inpainter"]["stop_step"] == 2
+    # The full recipe stops the fine-tune where the shipped inpainter was taken, with the weights it last ran with.
+    shipped = json.loads((Path(__file__).resolve().parents[2] / "models" / "manifest.json").read_text())
+    training = shipped["models"]["mcsam_inpainter"]["training"]
+    assert settings()["inpainter"]["stop_step"] == training["steps"]
+    assert settings()["inpainter"]["colour_weight"] == float(training["args"]["colour_weight"])
     with pytest.raises(RecipeError, match="names no knob"):
         settings(changes=["segmenter.stepz=1"])
