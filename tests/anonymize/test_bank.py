@@ -4,7 +4,8 @@ appearance group, the count the model card states, and a seed-to-identity order 
 collision-free.
 
 The measurements against CelebA photos (the sources, a validation face as host) skip when ../shared/data/celeba is
-not present; the rest needs only the shipped files.
+not present; the rest needs only the shipped files. The check against every photo of every source person by both
+recognizers (the bank's privacy rule) is slow: it runs with -m slow.
 """
 
 from __future__ import annotations
@@ -127,6 +128,58 @@ def test_no_identity_is_the_same_person_as_a_photo_it_was_built_from(bank, measu
     for ident, mine in zip(bank.ids, measured_descriptors):
         closest = min(parts[ident], key=lambda p: distance(mine, of_photo[p]))
         assert distance(mine, of_photo[closest]) >= SAME_PERSON - BUILT_FROM_SLACK, (ident, closest)
+
+
+@pytest.fixture(scope="module")
+def source_distances(bank, face_cover, celeba, repo_root) -> tuple[dict, list[tuple[str, dict]]]:
+    """Each identity on grey against every photo of each person it came from, by every recognizer the engine
+    verifies with (shipped_bank.source_judges, the build's own check). The cuts are the build record's when it
+    holds them (chosen from data by the build); otherwise they are chosen the same way here, on the source
+    people's photos in the bank's frame (identity_bank.calibrate). Returns (required distance per recognizer,
+    [(identity, the check)])."""
+    from models.training.shipped_bank.faces import analyse
+    from models.training.shipped_bank.source_judges import SourceJudges
+    from models.training.shipped_bank.sources import Sources
+
+    record = json.loads((repo_root / "models" / "identities" / "build_record.json").read_text(encoding="utf-8"))
+    parts = {r["id"]: sorted(r["parts"].values()) for r in record["identities"]}
+    people = sorted({p.split("/")[0] for i in bank.ids for p in parts[i]})
+    faces = analyse(celeba, people, None)
+    if "source_check" in record:
+        judges = SourceJudges.recorded(record["source_check"], faces)
+    else:
+        judges = SourceJudges.calibrated(Sources(celeba, faces, people, 3, points=bank.points), faces)
+    row = {str(p): i for i, p in enumerate(faces["paths"])}
+    mesh68 = np.asarray(bank.points, np.float64)[:68]
+    checks = []
+    for k, ident in enumerate(bank.ids):
+        mine = sorted({p.split("/")[0] for p in parts[ident]})
+        photos_of = {q: [i for p, i in row.items() if p.startswith(q + "/")] for q in mine}
+        checks.append((ident, judges.judge(on_grey(bank.texture(k), face_cover), mesh68, photos_of,
+                                           {p: row[p] for p in parts[ident] if p in row})))
+    return judges.required, checks
+
+
+# Every photo of the bank's 62 source people goes through the app's finder and both recognizers: minutes, so the
+# test runs with -m slow.
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "the shipped collage bank was checked against its source people by dlib at 0.6 only. Measured here (cuts chosen "
+    "on the 62 source people's photos: dlib 0.599, so its 0.6 floor; FaceNet 1.028): 19 of 39 identities are "
+    "under FaceNet's (smallest 0.833), none under dlib's beyond the 0.01 slack (veil-038 0.596, veil-006 0.599). "
+    "Rebuild it with make models (the build checks both recognizers) and remove this mark"))
+def test_every_identity_is_far_from_every_photo_of_its_source_people_by_every_recognizer(source_distances):
+    """The bank's privacy rule, measured on the shipped textures: rendered alone on grey, each identity is at least
+    each recognizer's required distance (its data-chosen cut for grey renders; dlib's at least 0.6) from EVERY
+    photo of each person it was made from."""
+    required, checks = source_distances
+    close = {name: [(ident, check["min_distance"][name]) for ident, check in checks
+                    if check["min_distance"][name] < need - BUILT_FROM_SLACK]
+             for name, need in required.items()}
+    assert not any(close.values()), "; ".join(
+        f"{name} (required {required[name]:.3f}): {len(rows)} of {len(checks)} too close {rows}"
+        for name, rows in close.items() if rows)
 
 
 @pytest.fixture(params=[0, 1], ids=["first group (astronaut)", "second group (validation face)"])

@@ -58,6 +58,12 @@ def bank_table(record: dict) -> list[str]:
         lines.append(f"| {row['group']} | {row['identities']} | {row['min']:.1%} | {row['mean']:.1%} | "
                      f"{tour.get('hosts_per_group', '')} |")
     lines.append("")
+    judged = record.get("source_check", {}).get("recognizers", {})
+    if judged:
+        lines += ["Source check (every photo of each source person, on grey): "
+                  + ", ".join(f"{name} at least {row['required']} (cut {row['cut_on_grey']}, balanced accuracy "
+                              f"{row['balanced_accuracy']}; passed {record.get('passed_by', {}).get(name)} "
+                              "candidates)" for name, row in judged.items()) + ".", ""]
     lines.append(f"Candidates {record.get('candidates')} ({record.get('rejected_too_close')} too close to a source "
                  f"person), {record.get('shipped')} identities shipped; extensions: "
                  + ", ".join(f"group {e['group']} +{len(e['added'])}" for e in record.get("extensions", [])) + ".")
