@@ -8,7 +8,6 @@ import json
 import sys
 import time
 
-import cv2
 import numpy as np
 
 from editor.anonymize.identity import default_embedder
@@ -18,7 +17,7 @@ from models.training.identity_bank.select import group_blocks, pick_diverse
 from models.training.identity_bank.sources import is_frontal_neutral
 
 from .bank_file import write_bank
-from .collage import NATURAL_SHARE, host_embeddings, make_candidate, source_check
+from .collage import NATURAL_SHARE, checked_candidate, host_embeddings
 from .frame import PARTS, part_weights
 from .source_judges import SourceJudges
 from .sources import appearance_groups, build_sources
@@ -50,15 +49,11 @@ def build(args: argparse.Namespace, faces: dict, identities: list[str], validati
     for n in range(args.candidates):
         group = n % 2
         members = [p for p in src.by_person if group_of[p] == group and p in src.by_person]
-        cand = make_candidate(rng, src, members, weights)
-        check = source_check(cand, src, faces, judges)
-        for name, ok in check["passed_by"].items():
-            passed_by[name] += ok
-        if not check["passed"]:
+        cand = checked_candidate(rng, src, members, weights, faces, judges, group, passed_by)
+        if cand is None:
             rejected += 1
             continue
-        residual = src.blemish(cand["texture"], cv2.erode(src.coverage, np.ones((9, 9), np.uint8)) > 0)
-        cand.update(check=check, group=group, residual=residual, hosts=host_embeddings(cand, hosts, src, embedder))
+        cand["hosts"] = host_embeddings(cand, hosts, src, embedder)
         accepted.append(cand)
         if n % 20 == 0:
             print(f"candidate {n}/{args.candidates}: {len(accepted)} accepted, {rejected} too close to a source "

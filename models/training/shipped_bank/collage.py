@@ -49,6 +49,21 @@ def source_check(candidate: dict, src: Sources, faces: dict, judges) -> dict:
                         {str(faces["paths"][i]): i for i in candidate["photos"]})
 
 
+def checked_candidate(rng: np.random.Generator, src: Sources, group_people: list[str], weights: np.ndarray,
+                      faces: dict, judges, group: int, passed_by: dict[str, int]) -> dict | None:
+    """One collage of `group_people`, kept (with its check, group and blemish residual) only when it passes the
+    source check; `passed_by` counts, per recognizer, the candidates it let through."""
+    cand = make_candidate(rng, src, group_people, weights)
+    check = source_check(cand, src, faces, judges)
+    for name, ok in check["passed_by"].items():
+        passed_by[name] += ok
+    if not check["passed"]:
+        return None
+    cand.update(check=check, group=group,
+                residual=src.blemish(cand["texture"], cv2.erode(src.coverage, np.ones((9, 9), np.uint8)) > 0))
+    return cand
+
+
 def host_embeddings(candidate: dict, hosts: list[tuple[np.ndarray, np.ndarray]], src: Sources, embedder) -> np.ndarray:
     """The candidate rendered by the real engine on each host face, embedded (H x 128)."""
     out = []

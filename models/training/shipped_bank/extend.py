@@ -16,7 +16,7 @@ from editor.core.atomic import atomic_write_bytes
 from models.training.identity_bank.select import group_blocks
 
 from .bank_file import encoded, jpeg_of, write_bank
-from .collage import NATURAL_SHARE, make_candidate, source_check
+from .collage import NATURAL_SHARE, checked_candidate
 from .frame import PARTS, part_weights
 from .source_judges import SourceJudges
 from .sources import appearance_groups, build_sources
@@ -56,15 +56,10 @@ def extend(args: argparse.Namespace, faces: dict, identities: list[str]) -> int:
     members_people = [p for p in src.by_person if group_of[p] == group]
     accepted, rejected, start = [], 0, time.time()
     for n in range(args.candidates):
-        cand = make_candidate(rng, src, members_people, weights)
-        check = source_check(cand, src, faces, judges)
-        for name, ok in check["passed_by"].items():
-            passed_by[name] += ok
-        if not check["passed"]:
+        cand = checked_candidate(rng, src, members_people, weights, faces, judges, group, passed_by)
+        if cand is None:
             rejected += 1
             continue
-        cand.update(check=check, group=group,
-                    residual=src.blemish(cand["texture"], cv2.erode(src.coverage, np.ones((9, 9), np.uint8)) > 0))
         accepted.append(cand)
         if n % 50 == 0:
             print(f"candidate {n}/{args.candidates}: {len(accepted)} accepted (passed by {passed_by}) "
