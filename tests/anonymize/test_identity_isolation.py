@@ -1,6 +1,7 @@
-"""dlib's recognizer holds the GIL while it loads and for every descriptor (~0.08 s each here): with isolation on
-(the GUI) it must run in the model host child, giving the same descriptors, while the calling process stays
-responsive."""
+"""With isolation on (the GUI) dlib's recognizer runs in the model host child, giving the same descriptors, while
+the calling process stays responsive. The child was needed while dlib itself computed descriptors (it holds the
+GIL while it loads and for every descriptor, ~0.08 s each here); ONNX Runtime, which computes them now when
+models/dlib_recognizer.onnx is there, releases it, and the child runs it too."""
 
 from __future__ import annotations
 
