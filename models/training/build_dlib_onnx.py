@@ -352,7 +352,7 @@ def float16_check(model: Path, chips: list[np.ndarray], want: np.ndarray, work: 
     return {"bytes": half.stat().st_size, **{k: v for k, v in compare(got, want).items() if k != "descriptor_norm"}}
 
 
-def build(work: Path, celeba_photos: int, celeba: Path = CELEBA) -> tuple[Path, dict]:
+def build(work: Path, celeba_photos: int, celeba: Path = CELEBA, timing_repeats: int = 5) -> tuple[Path, dict]:
     """Read the pinned .dat, export it (twice: the bytes must not change) and check it against dlib in `work`:
     (the .onnx, the conversion's numbers)."""
     work.mkdir(parents=True, exist_ok=True)
@@ -382,7 +382,7 @@ def build(work: Path, celeba_photos: int, celeba: Path = CELEBA) -> tuple[Path, 
         "onnx_vs_dlib": compare(got, want),
         "onnx_batch_vs_single_max_abs": float(np.abs(got - one_by_one).max()),
         "float16_weights_vs_dlib": float16_check(out, chips, want, work),
-        "timing": timing(out, chips),
+        "timing": timing(out, chips, timing_repeats),
         "device": device, "sha256": file_sha256(out), "file_bytes": out.stat().st_size}
     print(json.dumps(result, indent=1))
     atomic_write_bytes(work / "build_result.json", (json.dumps(result, indent=1) + "\n").encode())

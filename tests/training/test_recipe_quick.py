@@ -57,7 +57,7 @@ def test_the_built_models_load_as_the_app_loads_them(built):
 
     models = built.work / "models"
     manifest = json.loads((models / "manifest.json").read_text())["models"]
-    for key in ("mask_segmenter", "mcsam_inpainter", "identities", "recognizer_thresholds"):
+    for key in ("mask_segmenter", "mcsam_inpainter", "identities", "recognizer_thresholds", "dlib_recognizer"):
         row = manifest[key]
         path = models / row["file"]
         assert row["sha256"] == file_sha256(path) and row["bytes"] == path.stat().st_size

@@ -10,8 +10,9 @@ Stages, in order (stages.py), each building into its own folder of the work fold
 subset (quick runs only: a sample of photos) -> detector (the third-party YuNet file, checked against the
 manifest, not rebuilt) -> faces (the aligned-face cache) -> segmenter -> inpainter (the texture fine-tune of the
 L1-only baseline) -> bank_faces -> bank_build -> bank_refine -> bank_extend (the identity bank, by the three runs
-it shipped from) -> facenet (the FaceNet conversion) -> recognizers (recognizers.json) -> export (ONNX) ->
-evaluate -> manifest (work/models/: the built files, manifest.json with their rows, model_card_tables.md).
+it shipped from) -> facenet (the FaceNet conversion) -> dlib_recognizer (dlib's recognizer as ONNX, from its .dat)
+-> recognizers (recognizers.json) -> export (ONNX) -> evaluate -> manifest (work/models/: the built files,
+manifest.json with their rows, model_card_tables.md).
 
 A stage runs only when its stamp (the sha256 of its settings and of every file it reads: data, code, earlier
 stages' outputs) differs from the one recorded when it last finished, or its outputs changed since (runner.py).

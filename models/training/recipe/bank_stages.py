@@ -16,9 +16,9 @@ BANK_FILES = ("identities.npz", "build_record.json")
 ENGINE_CODE = ["editor/anonymize/synthesis.py", "editor/anonymize/mesh.py", "editor/anonymize/reshape.py",
                "editor/anonymize/identity.py", "editor/anonymize/skin.py", "editor/anonymize/recognizers.py",
                "editor/anonymize/thresholds.py", "editor/vision/facenet.py"]
-# The recognizers the source check judges by: FaceNet's network and both photo thresholds (recorded beside the
-# cuts).
-JUDGE_FILES = ["models/facenet.onnx", "models/recognizers.json"]
+# The recognizers the source check judges by: both networks the app loads and both photo thresholds (recorded
+# beside the cuts).
+JUDGE_FILES = ["models/facenet.onnx", "models/dlib_recognizer.onnx", "models/recognizers.json"]
 BANK_CODE = [f"models/training/shipped_bank/{m}.py" for m in (
     "bank_file", "build", "cli", "collage", "extend", "faces", "frame", "refine", "source_judges", "sources",
     "texture_checks", "tours")] + ["models/training/identity_bank/frame.py", "models/training/identity_bank/select.py",
@@ -93,7 +93,7 @@ BANK_FACES = Stage(
     lambda ctx: [celeba(ctx), ctx.repo / "models" / "training" / "split.json"]
     + code(ctx, ["models/training/shipped_bank/faces.py", "models/training/shipped_bank/cli.py",
                  "editor/vision/largest_face.py", "editor/anonymize/identity.py", "editor/anonymize/recognizers.py",
-                 "editor/vision/facenet.py", "models/facenet.onnx"]))
+                 "editor/vision/facenet.py", "models/facenet.onnx", "models/dlib_recognizer.onnx"]))
 
 BANK_BUILD = Stage("bank_build", "build the collage identities", make_build, bank_outputs("bank_build"),
                    bank_inputs("bank_faces"), lambda ctx: ctx.settings["bank_build"])

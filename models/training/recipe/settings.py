@@ -38,6 +38,9 @@ FULL: dict[str, dict] = {
     # The third-party FaceNet graph converted again (needs the network for pip: tensorflow-cpu, tf2onnx); with
     # convert false the shipped file is only checked against the manifest.
     "facenet": {"convert": True, "celeba_photos": 12},
+    # dlib's recognizer read from its .dat and exported again (no network); checked against dlib on the fixtures and
+    # this many CelebA training photos, and timed against dlib over timing_repeats passes.
+    "dlib_recognizer": {"celeba_photos": 40, "timing_repeats": 5},
     # Identities embedded to choose the thresholds (0 = every training / validation identity).
     "recognizers": {"train_people": 0, "validation_people": 0},
     # ONNX Runtime timings of the export check (the manifest's ort_ms_* numbers) over this many runs.
@@ -58,6 +61,7 @@ QUICK_CHANGES: dict[str, dict] = {
     "bank_refine": {"tour_hosts": 2},
     "bank_extend": {"candidates": 8},
     "facenet": {"convert": False, "celeba_photos": 0},
+    "dlib_recognizer": {"celeba_photos": 0, "timing_repeats": 1},
     "recognizers": {"train_people": 3, "validation_people": 2},
     "export": {"timing_runs": 2},
     "evaluate": {"segmenter_count": 2, "inpainter_count": 2},
