@@ -160,15 +160,10 @@ def source_distances(bank, face_cover, celeba, repo_root) -> tuple[dict, list[tu
     return judges.required, checks
 
 
-# Every photo of the bank's 62 source people goes through the app's finder and both recognizers: minutes, so the
+# Every photo of the bank's source people (69) goes through the app's finder and both recognizers: minutes, so the
 # test runs with -m slow.
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "the shipped collage bank was checked against its source people by dlib at 0.6 only. Measured here (cuts chosen "
-    "on the 62 source people's photos: dlib 0.599, so its 0.6 floor; FaceNet 1.028): 19 of 39 identities are "
-    "under FaceNet's (smallest 0.833), none under dlib's beyond the 0.01 slack (veil-038 0.596, veil-006 0.599). "
-    "Rebuild it with make models (the build checks both recognizers) and remove this mark"))
 def test_every_identity_is_far_from_every_photo_of_its_source_people_by_every_recognizer(source_distances):
     """The bank's privacy rule, measured on the shipped textures: rendered alone on grey, each identity is at least
     each recognizer's required distance (its data-chosen cut for grey renders; dlib's at least 0.6) from EVERY
