@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_anonymize(args: argparse.Namespace) -> int:
     from editor.services.anonymize_batch import REPORT_NAME, anonymize_paths
-    from editor.services.anonymize_types import AnonymizeOptions, default_recognizers
+    from editor.services.anonymize_types import UNCHANGED_NOTE, AnonymizeOptions, default_recognizers
 
     if args.jobs < 1:
         raise SystemExit("veil anonymize: --jobs must be at least 1")
@@ -65,6 +65,7 @@ def cmd_anonymize(args: argparse.Namespace) -> int:
     print_this_run(s)
     judges = ", ".join(f"{r.label} distance >= {r.threshold:.3f}" for r in default_recognizers())
     print(f"Verified means every recognizer sees another person: {judges} (thresholds chosen from data).")
+    print(UNCHANGED_NOTE)
     print_review(batch)
     print(f"Report: {Path(args.output) / REPORT_NAME}")
     if s["failed_verification"]:

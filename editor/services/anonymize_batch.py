@@ -20,7 +20,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from editor.anonymize.engine import AnonymizeOptions
+from editor.anonymize.engine import UNCHANGED_NOTE, AnonymizeOptions
 from editor.core.atomic import atomic_write_bytes
 from editor.core.document import Document
 from editor.core.errors import VeilError
@@ -187,7 +187,8 @@ def anonymize_paths(inputs: Sequence[str | Path], outdir: str | Path, key: Optio
         return same_key and old.get("seed") == seed and old.get("strength", "standard") == strength
 
     kind = BatchKind(REPORT_NAME, FINISHED, REVIEW,
-                     settings={"key": key, "key_id": key_id, "seed": seed, "strength": strength},
+                     settings={"key": key, "key_id": key_id, "seed": seed, "strength": strength,
+                               "verified_covers": UNCHANGED_NOTE},
                      count=_count, other_settings="another key, seed or strength", made="anonymized",
                      same_settings=same_settings, output_for=metadata_output,
                      companions=lambda output: (sidecar_path(output),))

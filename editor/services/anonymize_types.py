@@ -3,9 +3,10 @@ outcome, the verification limits and the recognizers that judge. Taken from here
 use cases alone (the import-linter contract in pyproject.toml), while the engine keeps the definitions.
 """
 
-from editor.anonymize.engine import ANONYMIZED, FAILED, FALLBACK, STANDARD, AnonymizeOptions, FaceOutcome
+from editor.anonymize.engine import (ANONYMIZED, FAILED, FALLBACK, STANDARD, UNCHANGED_NOTE, AnonymizeOptions,
+                                    FaceOutcome)
 from editor.anonymize.recognizers import default_recognizers
 from editor.anonymize.verify import VerificationLimits
 
-__all__ = ["ANONYMIZED", "FAILED", "FALLBACK", "STANDARD", "AnonymizeOptions", "FaceOutcome", "VerificationLimits",
-           "default_recognizers"]
+__all__ = ["ANONYMIZED", "FAILED", "FALLBACK", "STANDARD", "UNCHANGED_NOTE", "AnonymizeOptions", "FaceOutcome",
+           "VerificationLimits", "default_recognizers"]

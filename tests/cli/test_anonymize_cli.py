@@ -39,12 +39,14 @@ def test_folder_tree_report_and_resume(vault, tmp_path, astronaut, capsys):
     text = capsys.readouterr().out
     assert "2 photo(s) in" in text and "1 face(s) found, 1 anonymized and verified, 0 flagged" in text
     assert "no face found" in text
+    assert "Verified covers the face only: hair, ears, clothes and the background" in text
     portrait, sky = out / "shoot" / "portrait.png", out / "shoot" / "day2" / "sky.jpg"
     assert image_io.load_image(sky).pixels.shape == (60, 212, 3)
     assert not np.array_equal(image_io.load_image(portrait).pixels, astronaut)
     assert vault.inspect(portrait).regions[0].kind == "face"
     report = json.loads((out / REPORT_NAME).read_text())
     assert report["summary"]["anonymized"] == 1 and report["summary"]["faces_found"] == 1
+    assert report["verified_covers"].startswith("Verified covers the face only")
     entry = report["files"][str(root / "portrait.png")]
     identity = entry["details"][0]["verification"]["identity"]
     assert [c["recognizer"] for c in identity] == ["dlib", "facenet"]

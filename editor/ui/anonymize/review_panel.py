@@ -6,6 +6,7 @@ a person looks at them before anything is applied or exported.
 
 from __future__ import annotations
 
+import html
 from typing import List, Optional
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -14,7 +15,8 @@ from PySide6.QtWidgets import (QDockWidget, QFrame, QGridLayout, QHBoxLayout, QL
                                QToolButton, QVBoxLayout, QWidget)
 
 from editor.services.anonymize_service import AnonymizeResult
-from editor.services.anonymize_types import ANONYMIZED, FAILED, FALLBACK, FaceOutcome, VerificationLimits
+from editor.services.anonymize_types import (ANONYMIZED, FAILED, FALLBACK, UNCHANGED_NOTE, FaceOutcome,
+                                             VerificationLimits)
 
 from ..faces.panel import face_thumbnail
 
@@ -269,4 +271,5 @@ class AnonymizeReviewPanel(QDockWidget):
         if flagged:
             text += (f'<br><span style="color:{FLAG}">{flagged} flagged for review</span>: look at '
                      f"{'it' if flagged == 1 else 'them'}, try a new identity, or confirm on export.")
-        self.summary.setText(text + "<br>Nothing changes in the photo until you Apply.")
+        self.summary.setText(f"{text}<br>{html.escape(UNCHANGED_NOTE)}<br>Nothing changes in the photo until you "
+                             "Apply.")
