@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from models.training.identity_bank.select import group_blocks
-from models.training.shipped_bank.tours import far_tour, host_apart_share, thinned
+from models.training.shipped_bank.tours import apart_for_all, far_tour, host_apart_share, thinned
 
 
 def test_apart_share_counts_hosts_where_two_renders_are_a_different_person():
@@ -17,6 +17,17 @@ def test_apart_share_counts_hosts_where_two_renders_are_a_different_person():
     assert share[0, 1] == share[1, 0] == 0.5
     assert share[0, 2] == 0.0 and share[1, 2] == 0.5      # sqrt(0.7^2 + 0.5^2) > 0.6 on two hosts
     assert np.all(np.diag(share) == 0)
+
+
+def test_two_identities_count_as_apart_on_a_host_only_when_every_recognizer_says_so():
+    dlib = np.zeros((2, 4, 128), np.float32)
+    dlib[1, :2, 0] = 0.7              # dlib: another person on hosts 0 and 1 (threshold 0.65)
+    facenet = np.zeros((2, 4, 512), np.float32)
+    facenet[1, 1:3, 0] = 1.2          # FaceNet: another person on hosts 1 and 2 (threshold 1.1)
+    share = apart_for_all([(dlib, 0.65), (facenet, 1.1)])
+    assert share[0, 1] == share[1, 0] == 0.25          # only host 1 has both
+    assert host_apart_share(dlib, 0.65)[0, 1] == 0.5 and host_apart_share(facenet, 1.1)[0, 1] == 0.5
+    assert host_apart_share(dlib, 0.75)[0, 1] == 0.0   # the threshold is the recognizer's, not a fixed 0.6
 
 
 def test_group_blocks_put_each_group_on_its_diagonal_and_other_groups_apart():

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from editor.anonymize.identity import default_embedder
+from editor.anonymize.recognizers import default_recognizers
 from editor.core.atomic import atomic_write_bytes
 from models.training.identity_bank.select import group_blocks
 
@@ -21,7 +22,7 @@ from .frame import PARTS, part_weights
 from .source_judges import SourceJudges
 from .sources import appearance_groups, build_sources
 from .texture_checks import flaw_reasons, texture_flaws
-from .tours import POOL_FOR_TOUR, host_apart_share, pruned_tour, rendered_embeddings, thinned, training_hosts
+from .tours import POOL_FOR_TOUR, pruned_tour, rendered_apart_looks, thinned, training_hosts
 
 
 def extend(args: argparse.Namespace, faces: dict, identities: list[str]) -> int:
@@ -80,7 +81,7 @@ def extend(args: argparse.Namespace, faces: dict, identities: list[str]) -> int:
     hosts = training_hosts(args.data, faces, bank.group_centres, args.tour_hosts, args.seed)[group]
     print(f"{len(new)} new identities ({rejected} of {args.candidates} too close to a source, {len(flawed)} "
           f"flawed); rendering {len(looks)} on {len(hosts)} faces", flush=True)
-    apart = host_apart_share(rendered_embeddings(bank, looks, hosts, embedder, SynthesisStyle()))
+    apart = rendered_apart_looks(bank, looks, hosts, default_recognizers(), SynthesisStyle())
     before = float(np.mean([apart[a, b] for a, b in zip(range(len(old)), list(range(1, len(old))) + [0])]))
     pool = thinned(apart, POOL_FOR_TOUR)
     sub_order, sub_drops = pruned_tour(apart[np.ix_(pool, pool)], args.tour_apart, len(old))
@@ -115,10 +116,10 @@ def extend(args: argparse.Namespace, faces: dict, identities: list[str]) -> int:
     } for c in new}
     kept = {e["id"] for e in chosen}
     dropped = [{"id": entry(i)["id"], "group": group, "reasons": [
-        f"close to many identities of its group once rendered: without it the tour neighbours are >= 0.6 apart "
-        f"on {after:.3f} of the hosts instead of {was:.3f}" if was else
-        f"thinned from the pool of {len(looks)}: it was >= 0.6 apart from its second-best partner on the fewest "
-        f"hosts"]} for i, was, after in drops if i < len(old)]
+        f"close to many identities of its group once rendered: without it the tour neighbours are another person "
+        f"for every recognizer on {after:.3f} of the hosts instead of {was:.3f}" if was else
+        f"thinned from the pool of {len(looks)}: it was another person than its second-best partner on the "
+        f"fewest hosts"]} for i, was, after in drops if i < len(old)]
     neighbours = [n for n in record["tour_on_training_hosts"]["neighbours_apart_share"] if n["group"] != group]
     neighbours.append({"group": group, "identities": len(order), "min": round(min(shares), 4),
                        "mean": round(float(np.mean(shares)), 4)})

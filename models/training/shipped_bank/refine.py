@@ -9,7 +9,8 @@ import sys
 
 import numpy as np
 
-from editor.anonymize.identity import SAME_PERSON, default_embedder
+from editor.anonymize.identity import default_embedder
+from editor.anonymize.recognizers import default_recognizers
 from editor.core.atomic import atomic_write_bytes
 from models.training.identity_bank.select import group_blocks
 
@@ -31,17 +32,18 @@ def refine(args: argparse.Namespace, faces: dict) -> int:
     keep = [k for k in range(len(bank)) if not flaw_reasons(flaws[k])]
     hosts = training_hosts(args.data, faces, bank.group_centres, args.tour_hosts, args.seed)
     embedder = default_embedder()
+    recognizers = default_recognizers()
     tour, neighbours, blocks = [], [], []
     dropped = [{"id": bank.ids[k], "group": int(bank.groups[k]), "reasons": flaw_reasons(flaws[k])}
                for k in range(len(bank)) if k not in keep]
     for group in (0, 1):
         members = [k for k in keep if bank.groups[k] == group]
-        apart = rendered_apart(bank, members, hosts[group], embedder, SynthesisStyle())
+        apart = rendered_apart(bank, members, hosts[group], recognizers, SynthesisStyle())
         order, hubs = pruned_tour(apart, args.tour_apart, MIN_GROUP)
         for i, before, after in hubs:
             dropped.append({"id": bank.ids[members[i]], "group": group, "reasons": [
-                f"close to many identities of its group once rendered: without it the tour neighbours are >= 0.6 "
-                f"apart on {after:.3f} of the hosts instead of {before:.3f}"]})
+                f"close to many identities of its group once rendered: without it the tour neighbours are another "
+                f"person for every recognizer on {after:.3f} of the hosts instead of {before:.3f}"]})
         tour += [members[i] for i in order]
         blocks.append(apart[np.ix_(order, order)])
         shares = [float(apart[a, b]) for a, b in zip(order, order[1:] + order[:1])]
@@ -64,7 +66,8 @@ def refine(args: argparse.Namespace, faces: dict) -> int:
                         "scores": {**record.get("texture_checks", {}).get("scores", {}),
                                    **{bank.ids[k]: flaws[k] for k in range(len(bank))}}},
         dropped=record.get("dropped", []) + dropped,
-        tour_on_training_hosts={"hosts_per_group": args.tour_hosts, "threshold": SAME_PERSON,
+        tour_on_training_hosts={"hosts_per_group": args.tour_hosts,
+                                "thresholds": {r.name: r.threshold for r in recognizers},
                                 "target": args.tour_apart, "min_group": MIN_GROUP,
                                 "neighbours_apart_share": neighbours},
         identities=[by_id[bank.ids[k]] for k in tour],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -12,7 +13,7 @@ from editor.anonymize.synthesis import synthesize_face
 from editor.core.image_io import load_image
 
 TOUR_HOSTS = 48                # training faces per group the identities are rendered on to order the tour
-TOUR_APART = 0.85              # a group's tour neighbours should be >= 0.6 apart on this share of the hosts...
+TOUR_APART = 0.85              # a group's tour neighbours should be apart on this share of the hosts...
 MIN_GROUP = 15                 # ...and identities close to many others are dropped for it, down to this many
 LANES = 3                      # group sizes stay a multiple of this: the shipped bank's tours were pruned so that
                                # three retry lanes never meet on one identity, and a rebuild reproduces that bank
@@ -25,9 +26,21 @@ def host_pair_distances(host_embs: np.ndarray) -> np.ndarray:
                     for h in range(host_embs.shape[1])], axis=0)
 
 
-def host_apart_share(host_embs: np.ndarray) -> np.ndarray:
-    """M x M: on what share of the hosts two identities' renders (M x hosts x 128) are >= 0.6 apart."""
-    return (np.linalg.norm(host_embs[:, None] - host_embs[None], axis=3) >= SAME_PERSON).mean(axis=2)
+def host_apart_share(host_embs: np.ndarray, threshold: float = SAME_PERSON) -> np.ndarray:
+    """M x M: on what share of the hosts two identities' renders (M x hosts x D) are >= `threshold` apart."""
+    return apart_for_all([(host_embs, threshold)])
+
+
+def apart_for_all(judged: Sequence[tuple[np.ndarray, float]]) -> np.ndarray:
+    """M x M: on what share of the hosts two identities' renders are another person for every recognizer at once;
+    `judged` holds each recognizer's renders (M x hosts x D) with its same-person threshold. Two seeds give two
+    people only when every recognizer the engine verifies with says so, so the tour is ordered by that."""
+    apart = None
+    for embs, threshold in judged:
+        each = np.stack([np.linalg.norm(embs[:, None, h] - embs[None, :, h], axis=2) >= threshold
+                         for h in range(embs.shape[1])], axis=2)
+        apart = each if apart is None else apart & each
+    return apart.mean(axis=2)
 
 
 def far_tour(pair: np.ndarray, mean_first: bool = False) -> list[int]:
@@ -79,17 +92,25 @@ def training_hosts(data: Path, faces: dict, centres: np.ndarray, per_group: int,
     return hosts
 
 
-def rendered_apart(bank, members: list[int], hosts: list[tuple], embedder, style) -> np.ndarray:
-    """M x M: on what share of the hosts two identities, each rendered by the engine's path, are >= 0.6 apart."""
-    return host_apart_share(rendered_embeddings(
-        bank, [(bank.texture(k), bank.shape_offsets[k]) for k in members], hosts, embedder, style))
+def rendered_apart(bank, members: list[int], hosts: list[tuple], recognizers, style) -> np.ndarray:
+    """M x M: on what share of the hosts two identities, each rendered by the engine's path, are another person
+    for every recognizer (`recognizers`: the engine's, each with its data-chosen threshold)."""
+    return rendered_apart_looks(bank, [(bank.texture(k), bank.shape_offsets[k]) for k in members], hosts,
+                                recognizers, style)
 
 
-def rendered_embeddings(mesh, looks: list[tuple[np.ndarray, np.ndarray]], hosts: list[tuple], embedder,
-                        style) -> np.ndarray:
-    """Each (texture, shape offsets) rendered by the engine's path on each host and embedded: M x H x 128.
-    `mesh` gives the frame (a bank)."""
-    embs = np.zeros((len(looks), len(hosts), 128), np.float32)
+def rendered_apart_looks(mesh, looks: list[tuple[np.ndarray, np.ndarray]], hosts: list[tuple], recognizers,
+                         style) -> np.ndarray:
+    """`rendered_apart` for (texture, shape offsets) pairs, in the frame of `mesh` (a bank)."""
+    embs = rendered_embeddings(mesh, looks, hosts, recognizers, style)
+    return apart_for_all([(embs[r.name], r.threshold) for r in recognizers])
+
+
+def rendered_embeddings(mesh, looks: list[tuple[np.ndarray, np.ndarray]], hosts: list[tuple], recognizers,
+                        style) -> dict[str, np.ndarray]:
+    """Each (texture, shape offsets) rendered by the engine's path on each host and embedded by each recognizer:
+    {name: M x H x D}. `mesh` gives the frame (a bank)."""
+    embs: dict[str, np.ndarray] = {}
     for h, (rgb, lm) in enumerate(hosts):
         for m, (texture, offsets) in enumerate(looks):
             target = reshaped_landmarks(lm, offsets, mesh.points)
@@ -97,7 +118,11 @@ def rendered_embeddings(mesh, looks: list[tuple[np.ndarray, np.ndarray]], hosts:
                                     style)
             img = rgb.copy()
             img[patch.rect.slices][patch.mask] = patch.pixels[patch.mask]
-            embs[m, h] = embedder.embed(img, target)
+            for rec in recognizers:
+                vector = rec.embed_faces(img, [target])[0]
+                if rec.name not in embs:
+                    embs[rec.name] = np.zeros((len(looks), len(hosts), len(vector)), np.float32)
+                embs[rec.name][m, h] = vector
     return embs
 
 
