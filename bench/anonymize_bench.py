@@ -40,6 +40,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.report import publish  # noqa: E402
 from editor.anonymize.bank import default_bank, read_bank  # noqa: E402
 from editor.anonymize.engine import ANONYMIZED, STANDARD, STRENGTHS, AnonymizeEngine, AnonymizeOptions  # noqa: E402
 from editor.anonymize.recognizers import Recognizer  # noqa: E402
@@ -283,11 +284,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         montage(args.montage, tuple(args.seeds))
         return 0
     summary = run(args)
-    command = "python bench/anonymize_bench.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    print(table(summary, command.strip()))
-    if args.json:
-        args.json.write_text(json.dumps(summary, indent=1) + "\n")
-    return 0
+    return publish("anonymize_bench.py", argv, summary, table, args.json)
 
 
 if __name__ == "__main__":

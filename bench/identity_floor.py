@@ -14,7 +14,6 @@ threshold): matched to its own original, and rank-1 gallery search among the oth
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Callable, Optional
@@ -26,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.anonymize_bench import judges, validation_photos  # noqa: E402
+from bench.report import publish  # noqa: E402
 from editor.anonymize.engine import AnonymizeEngine  # noqa: E402
 from editor.anonymize.fallback import obscure_face  # noqa: E402
 from editor.anonymize.mesh import JAW, fill_polygon, mesh_points  # noqa: E402
@@ -149,11 +149,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"error: no CelebA folder at {args.data}", file=sys.stderr)
         return 2
     summary = run(args.data, args.split, args.faces, args.people)
-    command = "python bench/identity_floor.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    print(table(summary, command.strip()))
-    if args.json:
-        args.json.write_text(json.dumps(summary, indent=1) + "\n")
-    return 0
+    return publish("identity_floor.py", argv, summary, table, args.json)
 
 
 if __name__ == "__main__":

@@ -146,3 +146,13 @@ def markdown(rows: list[Row]) -> str:
 
 def rows_json(rows: list[Row]) -> list[dict]:
     return [asdict(r) for r in rows]
+
+
+def publish(script: str, argv: Optional[list[str]], summary: dict, table: Callable[[dict, str], str],
+            json_path: Optional[Path]) -> int:
+    """Print a benchmark's table under the command that made it, and write its summary as JSON when asked."""
+    command = f"python bench/{script} " + " ".join(sys.argv[1:] if argv is None else argv)
+    print(table(summary, command.strip()))
+    if json_path:
+        json_path.write_text(json.dumps(summary, indent=1) + "\n")
+    return 0

@@ -26,7 +26,6 @@ import time
 import warnings
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -35,6 +34,7 @@ from torch import nn
 from editor.core.atomic import atomic_write_bytes
 from editor.core.files import file_sha256
 
+from .conversion_faces import CELEBA, check_photos, first_faces
 from .dlib_dat import WRAPPER_INPUT, WRAPPER_LAYER, WRAPPER_TAG, Network, read_network
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,10 +46,6 @@ OPSET = 17
 CHIP_SIZE = 150
 DESCRIPTOR_SIZE = 128
 MAX_COMPONENT_DIFF = 1e-4           # the build refuses a model whose descriptors differ from dlib's by more
-FIXTURES = [REPO / "tests" / "fixtures" / "astronaut.png"]
-SKIMAGE_FACES = ["camera.png"]      # skimage's cameraman: a second public-domain face
-CELEBA = REPO.parent / "shared" / "data" / "celeba"
-SPLIT = REPO / "models" / "training" / "split.json"
 
 
 # -- the network definition (dlib's examples/dnn_face_recognition_ex.cpp, anet_type), bottom up ------------------
@@ -248,29 +244,12 @@ def export(module: nn.Module, path: Path) -> None:
     atomic_write_bytes(path, model.SerializeToString())
 
 
-def _rgb(path: Path) -> np.ndarray:
-    return cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-
-
 def validation_chips(celeba_photos: int, celeba: Path = CELEBA) -> list[np.ndarray]:
     """Real faces through Veil's own detector, 68 landmarks and dlib chip; CelebA training people only."""
-    import skimage
-
     from editor.anonymize.identity import face_chip
-    from editor.vision.pipeline import default_pipeline
 
-    paths = FIXTURES + [Path(skimage.__file__).parent / "data" / name for name in SKIMAGE_FACES]
-    if celeba.is_dir() and celeba_photos:
-        held_out = set(json.loads(SPLIT.read_text())["validation_identities"])
-        people = sorted(p for p in celeba.iterdir() if p.is_dir() and p.name not in held_out)
-        paths += [sorted(p.glob("*.jpg"))[0] for p in people[:celeba_photos]]
-    chips = []
-    for path in paths:
-        image = _rgb(path)
-        for face in default_pipeline().find_faces(image)[:1]:
-            if face.landmarks68 is not None:
-                chips.append(face_chip(image, face.landmarks68))
-    return chips
+    return [face_chip(image, face.landmarks68) for image, face in first_faces(check_photos(celeba_photos, celeba))
+            if face.landmarks68 is not None]
 
 
 def dlib_descriptors(chips: list[np.ndarray]) -> np.ndarray:

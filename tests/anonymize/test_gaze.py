@@ -33,13 +33,16 @@ def test_an_iris_is_moved_to_the_gaze_it_is_given():
 
 
 def test_the_new_face_looks_where_the_original_looked(engine, astronaut, astronaut_face):
+    """Over every identity of the bank, moving the new face's irises to the original's places leaves the irises
+    nearer to where the original looked than the identity's own gaze does, for most identities and on average
+    (the iris finder misreads some textures' dark lids, so not for every one)."""
     lm = astronaut_face.landmarks68
     bank = engine.bank
     before = original_gaze(astronaut, lm)
 
-    def gaze_error(style: SynthesisStyle) -> float:
-        patch = synthesize_face(astronaut, lm, bank.texture(0), bank.points, bank.triangles, bank.ring_triangles,
-                                None, style)
+    def gaze_error(identity: int, style: SynthesisStyle) -> float:
+        patch = synthesize_face(astronaut, lm, bank.texture(identity), bank.points, bank.triangles,
+                                bank.ring_triangles, None, style)
         out = astronaut.copy()
         out[patch.rect.slices][patch.mask] = patch.pixels[patch.mask]
         after = original_gaze(out, lm)
@@ -47,4 +50,7 @@ def test_the_new_face_looks_where_the_original_looked(engine, astronaut, astrona
 
     for eye in (RIGHT_EYE, LEFT_EYE):
         assert iris_centre(astronaut, lm[eye]) is not None
-    assert gaze_error(SynthesisStyle(follow_gaze=True)) < gaze_error(SynthesisStyle(follow_gaze=False))
+    followed = np.array([gaze_error(k, SynthesisStyle(follow_gaze=True)) for k in range(len(bank))])
+    own = np.array([gaze_error(k, SynthesisStyle(follow_gaze=False)) for k in range(len(bank))])
+    assert followed.mean() < own.mean()
+    assert np.mean(followed < own) >= 2 / 3

@@ -13,8 +13,10 @@ from editor.core.files import file_sha256
 from .data_stages import code, shipped_row
 from .runner import Context, Stage
 
-FACENET_CODE = ["models/training/build_facenet_onnx.py", "models/training/facenet_convert.py"]
-DLIB_CODE = ["models/training/build_dlib_onnx.py", "models/training/dlib_dat.py", "editor/anonymize/identity.py"]
+FACENET_CODE = ["models/training/build_facenet_onnx.py", "models/training/facenet_convert.py",
+                "models/training/conversion_faces.py"]
+DLIB_CODE = ["models/training/build_dlib_onnx.py", "models/training/dlib_dat.py", "editor/anonymize/identity.py",
+             "models/training/conversion_faces.py"]
 DLIB_FILE = "dlib_recognizer.onnx"
 DLIB_SOURCE = "dlib_face_recognition_resnet_model_v1.dat"       # in the installed face-recognition-models
 RECOGNIZERS_CODE = ["models/training/recognizer_thresholds.py", "models/training/vector_cache.py",
