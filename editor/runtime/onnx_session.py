@@ -46,6 +46,9 @@ def _options(threads: int | None) -> ort.SessionOptions:
     opts.log_severity_level = _ORT_SEVERITY
     if threads:
         opts.intra_op_num_threads = threads
+    # Worker threads that wait for the next run by spinning burn a core's CPU time between runs; the recognizers
+    # run once per try among other work, so idle workers sleep instead.
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return opts
 
 
