@@ -26,9 +26,9 @@ sys.path.insert(0, str(REPO))
 
 from bench.anonymize_bench import judges, validation_photos  # noqa: E402
 from bench.report import publish  # noqa: E402
-from editor.anonymize.engine import AnonymizeEngine  # noqa: E402
 from editor.anonymize.fallback import obscure_face  # noqa: E402
 from editor.anonymize.mesh import JAW, fill_polygon, mesh_points  # noqa: E402
+from editor.anonymize.recognizers import default_recognizers  # noqa: E402
 from editor.core.faces import Face  # noqa: E402
 from editor.core.image_io import load_image  # noqa: E402
 from editor.vision.pipeline import default_pipeline  # noqa: E402
@@ -94,7 +94,7 @@ VARIANTS: dict[str, Callable[[np.ndarray, Face], np.ndarray]] = {
 def run(data: Path, split: Path, faces: Optional[int], people: str) -> dict:
     cv2.setNumThreads(2)
     pipeline = default_pipeline()
-    recognizers = judges(AnonymizeEngine(pipeline=pipeline).recognizers, True)
+    recognizers = judges(default_recognizers(), True)      # the judges alone: no identity bank to load
     labels, originals = [], {j.name: [] for j in recognizers}
     changed = {v: {j.name: [] for j in recognizers} for v in VARIANTS}
     for path in validation_photos(data, split, faces, people):
