@@ -148,6 +148,9 @@ def run(args: argparse.Namespace) -> dict:
             "distance": {r.name: r.distance(emb_a[r.name], original[r.name]) for r in recognizers},
             "two_seed_distance": {r.name: r.distance(emb_a[r.name], emb_b[r.name]) for r in recognizers},
             "identity_b": b.identity,
+            # why a flagged face was obscured: the best try's verdict (re-detection, each recognizer, NME)
+            "reasons": list(a.reasons),
+            "best_try": None if a.check is None else a.check.to_json(),
         })
         if (n + 1) % 25 == 0:
             print(f"{n + 1}/{len(files)} faces ({time.time() - start:.0f} s)", file=sys.stderr, flush=True)

@@ -10,6 +10,9 @@ For each face (deterministic for a given face index and seed):
   retries follow the bank's retry plan (far from the face, apart from what the neighbouring seeds may keep, so
   a re-roll still gives another person) and are rendered with `retry_style` (the new face's own eyes, no grain
   from the original): stronger;
+- when every try fails, the same identities are tried once more, best first, with RESCUE_GAIN times the shape
+  budget: the faces that fail sit just inside one recognizer's threshold, and a little more of the new identity's
+  shape moves most of them out while the per-face landmark bound still holds;
 - when max_tries identities all fail, the face is obscured with the fallback and flagged "failed", so a face that
   could not be verified never leaves the engine looking anonymized.
 """
@@ -36,6 +39,10 @@ from .verify import Verification, VerificationLimits, verify_face
 
 MIN_FACE = 40             # px, shorter side of the box: below it the identity engine has too little to work with
 MAX_TRIES = 4             # a first identity and the bank's PLANNED_RETRIES
+# Shape budget of the rescue pass, times the strength's. Chosen on training people: the 12 of 160 faces that no
+# identity anonymized had missed a threshold by a few hundredths; at 1.5x, 8 of them passed (2x: also 8, with a
+# larger landmark error).
+RESCUE_GAIN = 1.5
 
 # Strength. Standard keeps the geometry (pose, expression and landmarks: mean NME <= 0.05 on the benchmark).
 # Strong, for high-risk publication, lets the face shape change twice as much (mean NME <= 0.10) and lays no
@@ -62,6 +69,7 @@ class AnonymizeOptions:
     min_face: int = MIN_FACE
     max_tries: int = MAX_TRIES
     reshape_budget: float = BUDGET           # mean landmark move given to the new identity's shape
+    rescue_gain: float = RESCUE_GAIN         # the rescue pass's budget, times reshape_budget (<= 1: no rescue pass)
     limits: VerificationLimits = field(default_factory=VerificationLimits)
     style: SynthesisStyle = field(default_factory=SynthesisStyle)
     # A face the first identity did not anonymize is hard to move away from: its retries lay no grain over the
@@ -206,9 +214,12 @@ class AnonymizeEngine:
         x, y, w, h = face.box
         around = Rect(int(x - w), int(y - h), int(x + 2 * w) + 1, int(y + 2 * h) + 1).clip(*image.shape[1::-1])
         candidates = self._candidates(original["dlib"], face, key, seed, avoid or set())[: options.max_tries]
-        for attempt, identity in enumerate(candidates):
-            style = options.style if attempt == 0 else options.retry_style
-            patch = self._render(image, face, identity, options, style)
+        tries = [(identity, options.reshape_budget, options.style if attempt == 0 else options.retry_style)
+                 for attempt, identity in enumerate(candidates)]
+        checked: list[tuple[FacePatch, Verification, int]] = []
+        while tries:
+            identity, budget, style = tries.pop(0)
+            patch = self._render(image, face, identity, budget, style)
             region = patch.rect.union(around)
             work = np.array(image[region.slices], copy=True)
             _paste(work, _moved(patch, -region.x0, -region.y0))
@@ -218,12 +229,17 @@ class AnonymizeEngine:
                 best = (patch, check, identity)
             if check.passed:
                 break
+            checked.append((patch, check, identity))
+            if not tries and len(checked) == len(candidates) and options.rescue_gain > 1.0:
+                # The rescue pass: the nearest misses first.
+                order = sorted(checked, key=lambda t: _rank(t[1], options.limits), reverse=True)
+                tries = [(t[2], options.rescue_gain * options.reshape_budget, options.retry_style) for t in order]
         assert best is not None
         patch, check, identity = best
         if check.passed:
             return FaceOutcome(key, seed, ANONYMIZED, "synthetic", self.bank.ids[identity], patch,
                                image[patch.rect.slices].copy(), check)
-        reasons = check.reasons + (f"no identity passed verification in {options.max_tries} tries: "
+        reasons = check.reasons + (f"no identity passed verification in {len(checked)} tries: "
                                    f"{options.fallback}d instead",)
         return self._fallback(image, face, key, seed, options, FAILED, check, reasons)
 
@@ -233,11 +249,10 @@ class AnonymizeEngine:
         fresh = [i for i in order if i not in avoid]
         return fresh or order          # a crowd larger than the bank shares identities rather than fail
 
-    def _render(self, image: np.ndarray, face: Face, identity: int, options: AnonymizeOptions,
+    def _render(self, image: np.ndarray, face: Face, identity: int, budget: float,
                 style: SynthesisStyle) -> FacePatch:
         bank = self.bank
-        target = reshaped_landmarks(face.landmarks68, bank.shape_offsets[identity], bank.points,
-                                    options.reshape_budget)
+        target = reshaped_landmarks(face.landmarks68, bank.shape_offsets[identity], bank.points, budget)
         return synthesize_face(image, face.landmarks68, bank.texture(identity), bank.points, bank.triangles,
                                bank.ring_triangles, target, style)
 

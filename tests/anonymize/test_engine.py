@@ -6,6 +6,8 @@ than trusting the numbers the engine reports about itself.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -132,6 +134,17 @@ def test_face_failing_verification_is_obscured_and_flagged(engine, astronaut, as
     assert outcome.check is not None and not outcome.check.passed
     assert any("dlib ResNet distance" in r for r in outcome.reasons)
     assert any("FaceNet distance" in r for r in outcome.reasons)
+
+
+def test_rescue_pass_retries_the_same_identities_with_more_shape_only_after_all_fail(engine, astronaut, astronaut_face):
+    impossible = AnonymizeOptions(limits=VerificationLimits(margin=2.0), max_tries=2)
+    _, (rescued,) = engine.anonymize(astronaut, [astronaut_face], seed=1, options=impossible)
+    assert any("in 4 tries" in r for r in rescued.reasons)
+    _, (plain,) = engine.anonymize(astronaut, [astronaut_face], seed=1, options=replace(impossible, rescue_gain=1.0))
+    assert any("in 2 tries" in r for r in plain.reasons)
+    # A face that passes at once never pays for the rescue pass.
+    _, (easy,) = engine.anonymize(astronaut, [astronaut_face], seed=1)
+    assert easy.status == ANONYMIZED
 
 
 def test_two_faces_in_one_photo_get_different_identities(engine, astronaut):
