@@ -108,6 +108,8 @@ def run(args: argparse.Namespace) -> dict:
     recognizers = judges(engine.recognizers, args.held_out)
     pipeline = default_pipeline()
     options = AnonymizeOptions.for_strength(args.strength, max_tries=args.tries)
+    if args.budget_gain != 1.0:
+        options = replace(options, reshape_budget=args.budget_gain * options.reshape_budget)
     if args.style:
         changes = json.loads(args.style)
         options = replace(options, style=replace(options.style, **changes),
@@ -270,6 +272,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--faces", type=int, default=600, help="photos to use (0 = all validation photos)")
     ap.add_argument("--seeds", type=int, nargs=2, default=(1, 2))
     ap.add_argument("--tries", type=int, default=AnonymizeOptions().max_tries)
+    ap.add_argument("--budget-gain", type=float, default=1.0,
+                    help="the strength's shape budget times this (to compare variants on training people)")
     ap.add_argument("--strength", choices=STRENGTHS, default=STANDARD, help="the engine's strength level")
     ap.add_argument("--people", choices=("validation", "train"), default="validation",
                     help="validation (the reported numbers) or train: the training people, to compare engine "
