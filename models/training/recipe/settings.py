@@ -2,7 +2,7 @@
 
 FULL's numbers come from the shipped models' own records: the segmenter's and the inpainter's manifest rows
 (`training.args`), the inpainter's run command (the texture fine-tune of the L1-only baseline: its manifest row
-says step 3,913 of a 20,000-step schedule), and the identity bank's build_record.json (the build, --refine and
+says step 7,677 of a 20,000-step schedule), and the identity bank's build_record.json (the build, --refine and
 --extend-group commands). Any knob can be changed from the command line: `--set segmenter.steps=3000`.
 """
 
@@ -23,13 +23,14 @@ FULL: dict[str, dict] = {
                   "low_res_steps": 0, "val_every": 200, "val_count": 96, "seed": 0, "device": "auto", "threads": 2,
                   "save_minutes": 5.0, "log_every": 20},
     # The texture fine-tune (models/training/train_inpaint.py) from the L1-only model. The run's colour weight was 0
-    # for its first 1,203 steps, 3 up to step 3,608 and 10 after (3 let an orange nose tip through); the recipe
-    # keeps the final weights throughout.
-    "inpainter": {"init": "models/training/baselines/mcsam_l1_step6201.onnx", "steps": 20000, "stop_step": 3913,
+    # for its first 1,203 steps, 3 up to step 3,608 (3 let an orange nose tip through), 10 up to step 7,207 (10 let
+    # a grey-yellow lip band and a greenish chin through) and 20 after; the recipe keeps the final weights
+    # throughout.
+    "inpainter": {"init": "models/training/baselines/mcsam_l1_step6201.onnx", "steps": 20000, "stop_step": 7677,
                   "batch": 4, "lr": 1e-4, "warmup": 100, "size": 256, "low_res_steps": 0, "val_every": 100,
                   "val_count": 32, "seed": 0, "device": "auto", "threads": 2, "save_minutes": 10.0,
                   "log_every": 10, "lpips_weight": 0.5, "vgg_weight": 0.5, "style_weight": 100.0,
-                  "adv_weight": 0.1, "adv_start": 100, "d_lr": 2e-4, "colour_weight": 10.0, "hole_weight": 6.0},
+                  "adv_weight": 0.1, "adv_start": 100, "d_lr": 2e-4, "colour_weight": 20.0, "hole_weight": 6.0},
     # source_margin: each recognizer's cut for grey renders is chosen from data by the build; every photo of a
     # source person must be at least (1 + source_margin) x the cut away (dlib: and at least 0.6).
     "bank_build": {"count": 48, "candidates": 900, "hosts": 6, "per_person": 3, "seed": 0, "source_margin": 0.0},
