@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -24,6 +24,8 @@ import numpy as np
 from editor.core.errors import ModelError
 from editor.core.lazy import Lazy
 from editor.runtime.models import model_path
+
+from editor.vision.face_mesh import face_outline, fill_polygon
 
 from .mesh import N_POINTS
 
@@ -48,15 +50,26 @@ class IdentityBank:
     tour: np.ndarray
     descriptors: np.ndarray
     apart: np.ndarray
+    _textures: dict = field(default_factory=dict, compare=False, repr=False)   # decoded, by index
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def texture(self, index: int) -> np.ndarray:
-        """Identity `index` as an S x S x 3 float32 RGB texture in the mean-shape frame."""
+        """Identity `index` as an S x S x 3 float32 RGB texture in the mean-shape frame, as stored (what its
+        descriptor and the source check were measured on)."""
         blob = self.jpeg[self.offsets[index]: self.offsets[index + 1]]
         bgr = cv2.imdecode(blob, cv2.IMREAD_COLOR)
         return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32)
+
+    def render_texture(self, index: int) -> np.ndarray:
+        """The texture the engine draws with: the stored face inside its outline and, outside it, that skin
+        carried outwards (read-only, decoded once per identity)."""
+        if index not in self._textures:
+            texture = skin_carried_out(self.texture(index), self.points)
+            texture.flags.writeable = False
+            self._textures[index] = texture
+        return self._textures[index]
 
     def candidates(self, face_key: str, seed: int, group: int, near: Optional[np.ndarray] = None) -> list[int]:
         """The identities to try for a face, best first: its group's (by the tour), then the other group's.
@@ -124,6 +137,33 @@ class IdentityBank:
                 break
             order.append(i)
         return order
+
+
+OUTLINE_MARGIN = 4        # px of the stored face next to its outline that are re-made too: the collage's
+                          # backdrop left a dotted dark line along it
+
+
+def skin_carried_out(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """`image` (float RGB) with everything outside the face outline filled in from the skin inside it.
+
+    The stored texture has a brown backdrop outside the face and a dotted dark line along the outline. The blend
+    reaches past the outline (SynthesisStyle.edge_inset), where those showed as dark stubble along the jaw. So
+    the last OUTLINE_MARGIN px of the face are re-made too (descriptors and the source check are measured on the
+    stored texture; the engine verifies what it draws)."""
+    cover = fill_polygon(image.shape[:2], face_outline(np.asarray(points, np.float64)))
+    face = cv2.erode((cover > 0.5).astype(np.uint8), np.ones((2 * OUTLINE_MARGIN + 1,) * 2, np.uint8))
+    face = face.astype(np.float32)
+    outside = face < 0.5
+    out = image.copy()
+    out[outside] = image[~outside].mean(axis=0)
+    # Normalised blurs of the face alone: a wide one further out, a fine one next to the outline (an inpainting
+    # took 25 ms a texture).
+    for sigma in (16.0, 4.0):
+        weight = cv2.GaussianBlur(face, (0, 0), sigma)
+        spread = cv2.GaussianBlur(image * face[..., None], (0, 0), sigma) / np.maximum(weight, 1e-6)[..., None]
+        reached = outside & (weight > 0.02)
+        out[reached] = spread[reached]
+    return np.clip(out, 0, 255).astype(np.float32)
 
 
 def read_bank(path: Path, need_apart: bool = True) -> IdentityBank:

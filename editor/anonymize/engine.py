@@ -253,7 +253,7 @@ class AnonymizeEngine:
                 style: SynthesisStyle) -> FacePatch:
         bank = self.bank
         target = reshaped_landmarks(face.landmarks68, bank.shape_offsets[identity], bank.points, budget)
-        return synthesize_face(image, face.landmarks68, bank.texture(identity), bank.points, bank.triangles,
+        return synthesize_face(image, face.landmarks68, bank.render_texture(identity), bank.points, bank.triangles,
                                bank.ring_triangles, target, style)
 
     @staticmethod

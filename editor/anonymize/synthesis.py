@@ -60,7 +60,11 @@ class SynthesisStyle:
     colour_sigma: float = 0.3     # the colour (Lab a, b) coarser than this comes from the original: skin tone and
                                   # colour cast; finer colour detail of the new face is kept at...
     colour_detail: float = 0.5    # ...this share (its own blotches of make-up or compression would show)
-    edge_inset: float = 0.0       # the blend mask's edge lies this far inside the face outline (negative: outside)
+    # The blend mask's edge lies this far inside the face outline (negative: outside, over skin only). Reaching
+    # 0.15 past it takes the original's jaw and cheek contour with it: on 160 training faces the judges the engine
+    # never uses matched 35.0% -> 32.5% (SFace) and 34.4% -> 30.0% (ArcFace); 0.3 went further (28.7% both) but
+    # laid a dark rim along the jaw.
+    edge_inset: float = -0.15
     edge_feather: float = 0.10    # softness of that edge
     keep_eyes: bool = False       # keep the original eye openings (iris, lashes) instead of the new face's
     eye_core: float = 0.7         # share of each kept eye opening (about its centre)

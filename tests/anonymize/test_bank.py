@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 
+import cv2
 import numpy as np
 import pytest
 
@@ -295,3 +296,27 @@ def test_flaw_checks_flag_a_glare_streak_and_speckled_brows(bank):
         area = speckled[lo[1] - 2: hi[1] + 6, lo[0]: hi[0]]
         area += rng.choice([-60.0, 60.0], size=area.shape[:2])[..., None]
     assert any("brows" in r for r in flaw_reasons(texture_flaws(np.clip(speckled, 0, 255), pts)))
+    smeared = clean.copy()                                      # each eye opening smudged into the skin around it
+    for eye in (slice(36, 42), slice(42, 48)):
+        lo, hi = pts[eye].min(axis=0).astype(int) - 6, pts[eye].max(axis=0).astype(int) + 6
+        smeared[lo[1]: hi[1], lo[0]: hi[0]] = cv2.GaussianBlur(smeared[lo[1]: hi[1], lo[0]: hi[0]], (0, 0), 4)
+    assert any("eyes" in r for r in flaw_reasons(texture_flaws(smeared, pts)))
+    assert not any("eyes" in r for r in flaw_reasons(texture_flaws(clean, pts)))
+
+
+def test_the_engine_draws_no_backdrop_or_dotted_line_past_the_outline(bank, face_cover):
+    """The blend reaches past the face outline: what the engine draws there is the identity's skin carried out,
+    not the stored texture's brown backdrop and the dotted dark line along its outline."""
+    cover = (face_cover > 0.5).astype(np.uint8)
+    band = (cv2.dilate(cover, np.ones((7, 7), np.uint8)) > 0) & ~(cv2.erode(cover, np.ones((7, 7), np.uint8)) > 0)
+    inner = cv2.erode(cover, np.ones((15, 15), np.uint8)) > 0
+
+    def darkest_under_skin(texture: np.ndarray) -> float:
+        light = cv2.cvtColor(np.clip(texture, 0, 255).astype(np.uint8), cv2.COLOR_RGB2LAB)[..., 0].astype(float)
+        return float(np.median(light[inner]) - np.percentile(light[band], 1))
+
+    for k in range(len(bank)):
+        assert darkest_under_skin(bank.texture(k)) > 80, "the stored texture no longer has its dotted line"
+        assert darkest_under_skin(bank.render_texture(k)) < 70, bank.ids[k]
+        inside = cv2.erode(cover, np.ones((11, 11), np.uint8)) > 0        # the face itself is drawn as stored
+        assert np.array_equal(bank.render_texture(k)[inside], bank.texture(k)[inside])

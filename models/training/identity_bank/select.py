@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from editor.anonymize.bank import skin_carried_out
 from editor.anonymize.reshape import reshaped_landmarks
 from editor.anonymize.synthesis import SynthesisStyle, synthesize_face
 from editor.core.image_io import load_image
@@ -85,7 +86,8 @@ def host_apart(textures: np.ndarray, offsets: np.ndarray, frame: Frame, hosts: l
         chips = []
         for tex, off in zip(textures, offsets):
             target = reshaped_landmarks(lm, off, frame.points)
-            patch = synthesize_face(rgb, lm, tex.astype(np.float32), frame.points, triangles, ring, target, style)
+            drawn = skin_carried_out(tex.astype(np.float32), frame.points)      # what the engine draws with
+            patch = synthesize_face(rgb, lm, drawn, frame.points, triangles, ring, target, style)
             img = rgb.copy()
             view = img[patch.rect.slices]
             view[patch.mask] = patch.pixels[patch.mask]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from editor.anonymize.bank import skin_carried_out
 from editor.anonymize.reshape import reshaped_landmarks
 from editor.anonymize.synthesis import relit, synthesize_face
 
@@ -67,10 +68,10 @@ def checked_candidate(rng: np.random.Generator, src: Sources, group_people: list
 def host_embeddings(candidate: dict, hosts: list[tuple[np.ndarray, np.ndarray]], src: Sources, embedder) -> np.ndarray:
     """The candidate rendered by the real engine on each host face, embedded (H x 128)."""
     out = []
+    drawn = skin_carried_out(candidate["texture"].astype(np.float32), src.points)    # what the engine draws with
     for rgb, lm in hosts:
         target = reshaped_landmarks(lm, candidate["offsets"], src.points)
-        patch = synthesize_face(rgb, lm, candidate["texture"].astype(np.float32), src.points, src.triangles,
-                                src.ring_triangles, target)
+        patch = synthesize_face(rgb, lm, drawn, src.points, src.triangles, src.ring_triangles, target)
         img = rgb.copy()
         img[patch.rect.slices] = patch.pixels
         out.append(embedder.embed(img, target))

@@ -7,6 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
+from editor.anonymize.bank import skin_carried_out
 from editor.anonymize.identity import SAME_PERSON, distance
 from editor.anonymize.reshape import reshaped_landmarks
 from editor.anonymize.synthesis import synthesize_face
@@ -111,10 +112,11 @@ def rendered_embeddings(mesh, looks: list[tuple[np.ndarray, np.ndarray]], hosts:
     """Each (texture, shape offsets) rendered by the engine's path on each host and embedded by each recognizer:
     {name: M x H x D}. `mesh` gives the frame (a bank)."""
     embs: dict[str, np.ndarray] = {}
+    drawn = [skin_carried_out(texture, mesh.points) for texture, _ in looks]     # what the engine draws with
     for h, (rgb, lm) in enumerate(hosts):
-        for m, (texture, offsets) in enumerate(looks):
+        for m, (_, offsets) in enumerate(looks):
             target = reshaped_landmarks(lm, offsets, mesh.points)
-            patch = synthesize_face(rgb, lm, texture, mesh.points, mesh.triangles, mesh.ring_triangles, target,
+            patch = synthesize_face(rgb, lm, drawn[m], mesh.points, mesh.triangles, mesh.ring_triangles, target,
                                     style)
             img = rgb.copy()
             img[patch.rect.slices][patch.mask] = patch.pixels[patch.mask]
