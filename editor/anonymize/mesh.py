@@ -8,11 +8,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from editor.vision.face_mesh import (INNER_MOUTH, JAW, LEFT_EYE, N_POINTS, RIGHT_EYE, face_outline, fill_polygon,
-                                     mesh_points, warp_to_mesh)
+from editor.vision.face_mesh import (BROWS, INNER_MOUTH, JAW, LEFT_EYE, N_POINTS, RIGHT_EYE, face_outline,
+                                     fill_polygon, mesh_points, warp_to_mesh)
 
-__all__ = ["INNER_MOUTH", "JAW", "LEFT_EYE", "N_POINTS", "RIGHT_EYE", "face_outline", "fill_polygon", "mesh_points",
-           "warp_to_mesh", "RING_ANCHORS", "RING_SCALE", "ring_points", "liquify", "smooth_warp"]
+__all__ = ["BROWS", "INNER_MOUTH", "JAW", "LEFT_EYE", "N_POINTS", "RIGHT_EYE", "face_outline", "fill_polygon",
+           "mesh_points", "warp_to_mesh", "RING_ANCHORS", "RING_SCALE", "ring_points", "liquify", "smooth_warp"]
 
 # The outline anchors (jaw left to right, then the top forehead row right to left) and the ring around them:
 # ring points stay fixed while inner points move, so a reshaped face blends into its surroundings smoothly.

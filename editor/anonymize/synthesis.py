@@ -30,7 +30,7 @@ import numpy as np
 from editor.core.geometry import Rect
 
 from .gaze import moved_irises, original_gaze
-from .mesh import (INNER_MOUTH, JAW, LEFT_EYE, RIGHT_EYE, face_outline, fill_polygon, liquify, mesh_points,
+from .mesh import (BROWS, INNER_MOUTH, JAW, LEFT_EYE, RIGHT_EYE, face_outline, fill_polygon, liquify, mesh_points,
                    ring_points, smooth_warp)
 from .skin import skin_probability, to_lab
 
@@ -195,6 +195,19 @@ def _blend_mask(shape: tuple[int, int], pts: np.ndarray, iod: float, style: Synt
     return alpha * coverage if style.edge_inset >= 0 else alpha
 
 
+def moved_mesh(pts: np.ndarray, moved68: np.ndarray) -> np.ndarray:
+    """The mesh with its 68 landmarks at `moved68` and the forehead rows following the brows: the lower row by
+    the brow's whole move, the upper row by half of it. Left where they were, a brow raised by the new identity's
+    shape came within a pixel or two of the row above it, and the spline squeezed the texture's brow and upper lid
+    into that gap: a dark smudge over the eye (the montage's seed 1, 2026-12-03)."""
+    moved = pts.copy()
+    moved[:68] = moved68
+    brow_move = moved68[BROWS] - pts[BROWS]
+    moved[68:78] += brow_move
+    moved[78:88] += 0.5 * brow_move
+    return moved
+
+
 def synthesize_face(image: np.ndarray, landmarks68: np.ndarray, texture: np.ndarray, bank_points: np.ndarray,
                     triangles: np.ndarray, ring_triangles: np.ndarray, target68: np.ndarray | None = None,
                     style: SynthesisStyle = SynthesisStyle()) -> FacePatch:
@@ -213,8 +226,7 @@ def synthesize_face(image: np.ndarray, landmarks68: np.ndarray, texture: np.ndar
     pts = (points - (rect.x0, rect.y0)) * (sx, sy)
     gaze = original_gaze(original, pts[:68]) if (style.follow_gaze and not style.keep_eyes) else None
     if target68 is not None:
-        moved = pts.copy()
-        moved[:68] = (np.asarray(target68, np.float64) - (rect.x0, rect.y0)) * (sx, sy)
+        moved = moved_mesh(pts, (np.asarray(target68, np.float64) - (rect.x0, rect.y0)) * (sx, sy))
         work = liquify(original, pts, moved, ring_triangles)
         pts = moved
     else:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from editor.anonymize.bank import default_bank
+from editor.anonymize.mesh import mesh_points, smooth_warp
 from editor.anonymize.reshape import BUDGET, GAP_LIMIT, MAX_GAIN, reshaped_landmarks
+from editor.anonymize.synthesis import moved_mesh
 
 
 def _brow_gaps(lm: np.ndarray) -> np.ndarray:
@@ -34,3 +36,31 @@ def test_brow_gaps_and_exaggeration_are_bounded(astronaut_face):
         frame_iod = np.linalg.norm(bank.points[36] - bank.points[45])
         own = np.linalg.norm(offsets[17:48], axis=1).sum() / 68 / frame_iod
         assert mean_move <= MAX_GAIN * own * 1.35 + 1e-6
+
+
+def test_raised_brows_carry_the_forehead_with_them(astronaut_face):
+    """The texture between a brow and the forehead above it keeps its height when the new identity's shape raises
+    the brow; squeezed into the gap left under a fixed forehead, it showed as a dark smudge over the eye."""
+    bank = default_bank()
+    points = mesh_points(astronaut_face.landmarks68)
+    lm = points[:68]
+    iod = np.linalg.norm(lm[36:42].mean(0) - lm[42:48].mean(0))
+    up = (lm[27] - lm[8]) / np.linalg.norm(lm[27] - lm[8])
+    # A texture that is dark only between the brows and the lower forehead row (the bank's frame).
+    texture = np.full(bank.render_texture(0).shape, 180.0, np.float32)
+    src = bank.points
+    brow_y, forehead_y = src[17:27, 1].mean(), src[68:78, 1].mean()
+    texture[int(round(forehead_y)):int(round(brow_y)), :] = 30.0
+    raised = lm.copy()
+    raised[17:27] += 0.1 * iod * up
+    box = points.max(axis=0).astype(int) + 40
+    shape = (box[1], box[0])
+
+    def band_height(mesh: np.ndarray) -> float:
+        warped = smooth_warp(texture, src, mesh, shape)[..., 0]
+        column = int(round(mesh[19, 0]))
+        return float((warped[:, column] < 105).sum())
+
+    kept = band_height(points)
+    assert kept > 3
+    assert band_height(moved_mesh(points, raised)) >= 0.8 * kept
