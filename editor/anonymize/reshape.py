@@ -22,6 +22,8 @@ CAP = 0.15                # no point moves further than this share of the inter-
 MAX_GAIN = 3.0            # an identity's shape is exaggerated at most this much
 GAP_LIMIT = 0.12          # the brow-to-eye gap changes by at most this share: a wider one stretches the eyelid's
                           # shading into a dark smudge, a narrower one squashes the lid
+EYE_SCALE_LIMIT = 0.15    # an eye grows or shrinks by at most this share: the exaggerated shape of some identities
+                          # halved the eyes (the texture's eye squeezed into a slit, gone) or made them 1.5x wider
 RESHAPED = slice(17, 48)  # brows 17-26, nose 27-35, eyes 36-47
 
 
@@ -60,6 +62,18 @@ def _limit_brow_gaps(lm: np.ndarray, offsets: np.ndarray) -> None:
         offsets[brow] += up * (limited - new_gap)
 
 
+def _limit_eye_scales(lm: np.ndarray, offsets: np.ndarray) -> None:
+    """Scale each moved eye about its own centre so its size stays within EYE_SCALE_LIMIT of the original's."""
+    for eye in (RIGHT_EYE, LEFT_EYE):
+        pts = lm[eye]
+        moved = pts + offsets[eye]
+        size = np.sqrt(abs(np.linalg.det(similarity(pts, moved)[:, :2])))
+        limited = float(np.clip(size, 1.0 - EYE_SCALE_LIMIT, 1.0 + EYE_SCALE_LIMIT))
+        if abs(limited - size) > 1e-9:
+            centre = moved.mean(axis=0)
+            offsets[eye] = centre + (limited / size) * (moved - centre) - pts
+
+
 def reshaped_landmarks(landmarks68: np.ndarray, shape_offsets: np.ndarray, bank_points: np.ndarray,
                        budget: float = BUDGET) -> np.ndarray:
     """The target's landmarks with the identity's shape (68 x 2 offsets in the bank frame) mixed in."""
@@ -81,5 +95,6 @@ def reshaped_landmarks(landmarks68: np.ndarray, shape_offsets: np.ndarray, bank_
     offsets *= min(budget / mean_move, MAX_GAIN * scale)
     length = np.linalg.norm(offsets, axis=1, keepdims=True) / iod
     offsets *= np.minimum(1.0, CAP * scale / np.maximum(length, 1e-12))
+    _limit_eye_scales(lm, offsets)
     _limit_brow_gaps(lm, offsets)
     return lm + offsets

@@ -22,7 +22,7 @@ untouched and the photo's own finer grain stays.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -38,6 +38,8 @@ WORK_SIDE = 256           # longest side of the face outline in the working crop
 WIDE_BLUR_SIGMA = 3.0     # a blur wider than twice this runs shrunk (see _blur)
 EDGE_LIGHT_SIGMA = 0.1   # light and colour scale along the blend's edge
 EDGE_LIGHT_BAND = 0.3     # width of that edge band (inter-ocular distances)
+FAR_SIDE_TURN = (0.25, 0.5)  # turn() from which the blend stops reaching past a turned face's far contour, and
+                             # by which it no longer does at all
 THIN_SUPPORT = 0.05       # skin weight below which the face's overall skin colour replaces the local one
 
 
@@ -195,6 +197,37 @@ def _blend_mask(shape: tuple[int, int], pts: np.ndarray, iod: float, style: Synt
     return alpha * coverage if style.edge_inset >= 0 else alpha
 
 
+def turn(landmarks68: np.ndarray) -> float:
+    """How far the face is turned, from the nose tip's place between the cheek contours along the eye line:
+    0 frontal, +-1 when the nose reaches one contour (positive: turned towards the image's right)."""
+    lm = np.asarray(landmarks68, np.float64)
+    across = lm[45] - lm[36]
+    across /= max(float(np.linalg.norm(across)), 1e-6)
+    left = float((lm[30] - lm[1:4].mean(axis=0)) @ across)
+    right = float((lm[13:16].mean(axis=0) - lm[30]) @ across)
+    return (left - right) / max(left + right, 1e-6)
+
+
+def far_side_reach(shape: tuple[int, int], pts: np.ndarray) -> np.ndarray | None:
+    """Per pixel, how much of the blend's reach past the outline a turned face keeps (None: frontal enough, all
+    of it). On a turned face the far contour is the cheek's silhouette against the background: reaching past it
+    painted the new skin over a light backdrop as a bright smear beside the nose. The reach stays on the near
+    side and fades out from the nose tip to the far contour, fully from a turn of FAR_SIDE_TURN[1]."""
+    amount = turn(pts[:68])
+    share = float(np.clip((abs(amount) - FAR_SIDE_TURN[0]) / (FAR_SIDE_TURN[1] - FAR_SIDE_TURN[0]), 0.0, 1.0))
+    if share <= 0.0:
+        return None
+    across = pts[45] - pts[36]
+    across /= max(float(np.linalg.norm(across)), 1e-6)
+    if amount < 0:
+        across = -across
+    far_contour = pts[13:16].mean(axis=0) if amount > 0 else pts[1:4].mean(axis=0)
+    half_width = max(float((far_contour - pts[30]) @ across), 1.0)
+    ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
+    lateral = ((xs - pts[30, 0]) * across[0] + (ys - pts[30, 1]) * across[1]) / half_width
+    return (1.0 - share * np.clip(lateral, 0.0, 1.0)).astype(np.float32)
+
+
 def moved_mesh(pts: np.ndarray, moved68: np.ndarray) -> np.ndarray:
     """The mesh with its 68 landmarks at `moved68` and the forehead rows following the brows: the lower row by
     the brow's whole move, the upper row by half of it. Left where they were, a brow raised by the new identity's
@@ -260,7 +293,12 @@ def synthesize_face(image: np.ndarray, landmarks68: np.ndarray, texture: np.ndar
         new = new + _grain(work, free * skin, max(0.6, style.grain_sigma * iod), seed)
     keep = keep[..., None]
     new = keep * work + (1.0 - keep) * new
-    alpha = _blend_mask(shape, pts, iod, style, skin, coverage)[..., None]
+    alpha = _blend_mask(shape, pts, iod, style, skin, coverage)
+    reach = far_side_reach(shape, pts) if style.edge_inset < 0 else None
+    if reach is not None:
+        tight = _blend_mask(shape, pts, iod, replace(style, edge_inset=0.0), skin, coverage)
+        alpha = reach * alpha + (1.0 - reach) * tight
+    alpha = alpha[..., None]
     delta = alpha * new + (1.0 - alpha) * work - original
     changed = np.abs(delta).max(axis=2) > 0
     if scale < 1.0:

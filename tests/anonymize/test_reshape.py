@@ -6,7 +6,7 @@ import numpy as np
 
 from editor.anonymize.bank import default_bank
 from editor.anonymize.mesh import mesh_points, smooth_warp
-from editor.anonymize.reshape import BUDGET, GAP_LIMIT, MAX_GAIN, reshaped_landmarks
+from editor.anonymize.reshape import BUDGET, EYE_SCALE_LIMIT, GAP_LIMIT, MAX_GAIN, reshaped_landmarks, similarity
 from editor.anonymize.synthesis import moved_mesh
 
 
@@ -36,6 +36,10 @@ def test_brow_gaps_and_exaggeration_are_bounded(astronaut_face):
         frame_iod = np.linalg.norm(bank.points[36] - bank.points[45])
         own = np.linalg.norm(offsets[17:48], axis=1).sum() / 68 / frame_iod
         assert mean_move <= MAX_GAIN * own * 1.35 + 1e-6
+        # No eye halved or blown up: a few identities' exaggerated shapes did both (0.44x to 1.48x).
+        for eye in (slice(36, 42), slice(42, 48)):
+            size = np.sqrt(abs(np.linalg.det(similarity(lm[eye], moved[eye])[:, :2])))
+            assert abs(size - 1.0) <= EYE_SCALE_LIMIT + 1e-6
 
 
 def test_raised_brows_carry_the_forehead_with_them(astronaut_face):
