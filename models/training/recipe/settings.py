@@ -25,8 +25,10 @@ FULL: dict[str, dict] = {
     # The texture fine-tune (models/training/train_inpaint.py) from the L1-only model. The run's colour weight was 0
     # for its first 1,203 steps, 3 up to step 3,608 (3 let an orange nose tip through), 10 up to step 7,207 (10 let
     # a grey-yellow lip band and a greenish chin through) and 20 after; the recipe keeps the final weights
-    # throughout.
-    "inpainter": {"init": "models/training/baselines/mcsam_l1_step6201.onnx", "steps": 20000, "stop_step": 7677,
+    # throughout. The run's cosine schedule spanned 20,000 steps up to step 15,553 and 30,000 after, and each of
+    # its sessions restarted Adam (100-step warm-up) from the committed checkpoint; the recipe runs once, with the
+    # last schedule, so it repeats the method, not the exact weights.
+    "inpainter": {"init": "models/training/baselines/mcsam_l1_step6201.onnx", "steps": 30000, "stop_step": 21757,
                   "batch": 4, "lr": 1e-4, "warmup": 100, "size": 256, "low_res_steps": 0, "val_every": 100,
                   "val_count": 32, "seed": 0, "device": "auto", "threads": 2, "save_minutes": 10.0,
                   "log_every": 10, "lpips_weight": 0.5, "vgg_weight": 0.5, "style_weight": 100.0,
