@@ -68,6 +68,8 @@ class SynthesisStyle:
     # laid a dark rim along the jaw.
     edge_inset: float = -0.15
     edge_feather: float = 0.10    # softness of that edge
+    forehead_top: float = 1.0     # where the fully replaced core ends above the brows: 0 at the lower forehead
+                                  # row, 1 at the upper one (above it the blend fades out either way)
     keep_eyes: bool = False       # keep the original eye openings (iris, lashes) instead of the new face's
     eye_core: float = 0.7         # share of each kept eye opening (about its centre)
     follow_gaze: bool = True      # with the new face's own eyes: move its irises to where the original's were
@@ -170,11 +172,12 @@ FEATURES = slice(17, 68)   # brows, nose, eyes, mouth: always replaced, whatever
 
 def _blend_mask(shape: tuple[int, int], pts: np.ndarray, iod: float, style: SynthesisStyle,
                 skin: np.ndarray, coverage: np.ndarray) -> np.ndarray:
-    """1 on the inner face, falling to 0 at the outline (`coverage`, the face outline filled) or as far beyond it as
-    the edge reaches (jaw, and the upper forehead fades out); outside the features only where the original is skin
+    """1 on the inner face (up to `style.forehead_top` between the forehead rows), falling to 0 at the outline
+    (`coverage`, the face outline filled) or as far beyond it as the edge reaches (jaw, and the upper forehead
+    fades out); outside the features only where the original is skin
     (with `keep_fringe_only`, only above the brows), so a fringe or a hand over the forehead stays as it was."""
-    lower_forehead = pts[68:78]
-    core = fill_polygon(shape, cv2.convexHull(np.concatenate([pts[JAW], lower_forehead]).astype(np.float32))
+    top = pts[68:78] + style.forehead_top * (pts[78:88] - pts[68:78])
+    core = fill_polygon(shape, cv2.convexHull(np.concatenate([pts[JAW], top]).astype(np.float32))
                         .reshape(-1, 2))
     inset = int(round(style.edge_inset * iod))
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(inset) + 1, 2 * abs(inset) + 1))
