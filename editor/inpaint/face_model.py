@@ -36,6 +36,9 @@ _model = LazyOnnxModel("mcsam_inpainter")
 log = logging.getLogger(__name__)
 
 
+SQUARE_FADE = 16.0       # aligned px over which the model's fill fades into an earlier fill past the square
+
+
 @dataclass(frozen=True)
 class FaceHole:
     """The part of a mask that lies on one face: a rect of the image and its uint8 alpha (255 = replace)."""
@@ -159,7 +162,9 @@ class FaceModel(FSRFast):
         predicted = _model.run_batched({"image": images, "mask": np.stack(inputs)[:, None].astype(np.float32)})
         for n, (hole, face) in enumerate(zip(holes, aligned)):
             ctx.progress(0.8 + 0.2 * n / len(holes), "Pasting the faces back")
-            _paste_face(out, union, hole, face, predicted[n].transpose(1, 2, 0) * 255.0)
+            # A hole that goes on past the square was filled there by the earlier fill: fade into it, no seam.
+            fade = SQUARE_FADE if edited is not None and reaches_past_square(hole, face) else 0.0
+            _paste_face(out, union, hole, face, predicted[n].transpose(1, 2, 0) * 255.0, fade)
         ctx.progress(1.0, "Filled with the face model")
         return FaceFill(union, out, _model.device, faces_filled=len(holes))
 
@@ -181,10 +186,28 @@ def _align_with_edits(image: np.ndarray, face: Face, edited: Optional[tuple[Rect
     return align_face(image, face, source=source)
 
 
-def _paste_face(out: np.ndarray, out_rect: Rect, hole: FaceHole, face: AlignedFace, rgb: np.ndarray) -> None:
-    """Warp the model's face back over the hole's rect at full resolution and blend it in by the hole's alpha."""
+def _square_ramp(fade: float) -> np.ndarray:
+    """1 inside the aligned square, falling to 0 over `fade` aligned px at its edge (a hard 1 when `fade` is 0)."""
+    if fade <= 0:
+        return np.ones((ALIGNED_SIZE, ALIGNED_SIZE), np.float32)
+    centres = np.arange(ALIGNED_SIZE, dtype=np.float32) + 0.5
+    edge = np.minimum(centres, ALIGNED_SIZE - centres)
+    return np.clip(np.minimum(edge[:, None], edge[None, :]) / fade, 0.0, 1.0).astype(np.float32)
+
+
+def reaches_past_square(hole: FaceHole, face: AlignedFace) -> bool:
+    """Whether the hole goes on past the face's aligned square, where the model cannot fill it."""
+    square = face.to_image(np.ones((ALIGNED_SIZE, ALIGNED_SIZE), np.float32), hole.rect) > 0.5
+    return bool(np.any((hole.alpha > 0) & ~square))
+
+
+def _paste_face(out: np.ndarray, out_rect: Rect, hole: FaceHole, face: AlignedFace, rgb: np.ndarray,
+                fade: float = 0.0) -> None:
+    """Warp the model's face back over the hole's rect at full resolution and blend it in by the hole's alpha
+    (times a ramp over `fade` aligned px at the square's edge)."""
     local = out[hole.rect.y0 - out_rect.y0:hole.rect.y1 - out_rect.y0,
                 hole.rect.x0 - out_rect.x0:hole.rect.x1 - out_rect.x0]
     fill = np.clip(np.rint(face.to_image(rgb, hole.rect, cv2.INTER_CUBIC)), 0, 255).astype(np.uint8)
-    reached = face.to_image(np.ones((ALIGNED_SIZE, ALIGNED_SIZE), np.float32), hole.rect) > 0.999
-    local[:] = _composite(local, fill, np.where(reached, hole.alpha, 0).astype(np.uint8))
+    reach = face.to_image(_square_ramp(fade), hole.rect)
+    reach = np.where(reach > 0.999, 1.0, reach) if fade > 0 else (reach > 0.999).astype(np.float32)
+    local[:] = _composite(local, fill, np.rint(hole.alpha * reach).astype(np.uint8))

@@ -91,11 +91,21 @@ def footprint(matrix: np.ndarray, width: int, height: int) -> Rect:
     return Rect(int(x0), int(y0), int(x1), int(y1)).clip(width, height)
 
 
-def align_face(image: np.ndarray, face: Face, source: np.ndarray | None = None) -> AlignedFace:
-    """The face's canonical crop. `source`, when given, is the footprint's pixels to use instead of the image's
-    (an edited copy); it must be footprint-sized."""
+def zoomed(matrix: np.ndarray, zoom: float) -> np.ndarray:
+    """The alignment `matrix` with the face scaled by `zoom` about the square's centre: below 1 the square shows
+    more of what lies around the face."""
+    centre = ALIGNED_SIZE / 2
+    scale = np.array([[zoom, 0.0, centre * (1 - zoom)], [0.0, zoom, centre * (1 - zoom)], [0.0, 0.0, 1.0]])
+    return (scale @ np.vstack([np.asarray(matrix, np.float64), [0.0, 0.0, 1.0]]))[:2]
+
+
+def align_face(image: np.ndarray, face: Face, source: np.ndarray | None = None, zoom: float = 1.0) -> AlignedFace:
+    """The face's canonical crop (`zoom` < 1: the same face smaller, with more of its surroundings). `source`, when
+    given, is the footprint's pixels to use instead of the image's (an edited copy); it must be footprint-sized."""
     height, width = image.shape[:2]
     matrix = alignment_matrix(face_points(face))
+    if zoom != 1.0:
+        matrix = zoomed(matrix, zoom)
     rect = footprint(matrix, width, height)
     if rect.empty:
         raise ValueError("the face lies outside the image")
