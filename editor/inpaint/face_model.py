@@ -195,10 +195,15 @@ def _square_ramp(fade: float) -> np.ndarray:
     return np.clip(np.minimum(edge[:, None], edge[None, :]) / fade, 0.0, 1.0).astype(np.float32)
 
 
+def square_covers(hole: FaceHole, face: AlignedFace) -> np.ndarray:
+    """Which of the hole's solid pixels (alpha 255; its feathered rim left out) the face's aligned square covers."""
+    square = face.to_image(np.ones((ALIGNED_SIZE, ALIGNED_SIZE), np.float32), hole.rect) > 0.5
+    return square[hole.alpha == 255]
+
+
 def reaches_past_square(hole: FaceHole, face: AlignedFace) -> bool:
     """Whether the hole goes on past the face's aligned square, where the model cannot fill it."""
-    square = face.to_image(np.ones((ALIGNED_SIZE, ALIGNED_SIZE), np.float32), hole.rect) > 0.5
-    return bool(np.any((hole.alpha > 0) & ~square))
+    return not bool(np.all(square_covers(hole, face)))
 
 
 def _paste_face(out: np.ndarray, out_rect: Rect, hole: FaceHole, face: AlignedFace, rgb: np.ndarray,

@@ -6,7 +6,8 @@
 
 Steps per face: align it (5 points from its landmarks), segment the mask in the aligned frame, keep the solid
 part (probability > 0.5, specks dropped, grown DILATION px so no fabric edge is left), project it back onto the
-photo with a feathered edge, and fill every face's hole in one batched run of the inpainter.
+photo with a feathered edge, and fill every face's hole in one batched run of the inpainter; then align each face
+again on the landmarks of that fill and fill once more (see _fill_with_face_model).
 
 A mask can reach past the aligned square (a respirator's filters, a mask pulled down to the neck). Cut there, the
 rest of it stayed in the photo beside a straight edge. So a face whose mask touches the square's edge inside the
@@ -16,7 +17,7 @@ its hole; FSR fills that part (the face model sees only the square) before the m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional, Sequence
 
 import cv2
@@ -29,7 +30,7 @@ from editor.core.faces import Face
 from editor.core.geometry import Rect, bounding_rect
 from editor.core.history import changed_tiles
 from editor.core.progress import JobContext
-from editor.inpaint.face_model import FaceHole, FaceModel, reaches_past_square
+from editor.inpaint.face_model import FaceFill, FaceHole, FaceModel, reaches_past_square, square_covers
 from editor.inpaint.registry import get_engine
 from editor.vision.face_alignment import ALIGNED_SIZE, AlignedFace, align_face
 from editor.vision.mask_segmenter import THRESHOLD, mask_probabilities
@@ -194,12 +195,7 @@ def _fill(image: np.ndarray, holes: list[FaceHole], engine_name: str, ctx: JobCo
                                                                                                  str, str]:
     engine = get_engine(engine_name)
     if isinstance(engine, FaceModel):
-        beyond = _holes_past_their_square(image, holes)
-        edited = None
-        if beyond is not None:      # FSR fills those holes whole (the fabric is never its context); the model
-            edited = get_engine(engine.fallback).run_region(image, beyond, ctx.sub(0.0, 0.4))   # then the face
-            ctx = ctx.sub(0.4, 1.0)
-        fill = engine.fill_holes(image, holes, ctx, edited)
+        fill = _fill_with_face_model(image, holes, engine, ctx)
         return fill.rect, fill.pixels, fill.device, engine.source_type
     union = holes[0].rect
     for hole in holes[1:]:
@@ -209,6 +205,49 @@ def _fill(image: np.ndarray, holes: list[FaceHole], engine_name: str, ctx: JobCo
         np.maximum(mask[hole.rect.slices], hole.alpha, out=mask[hole.rect.slices])
     rect, pixels = engine.run_region(image, mask, ctx)
     return rect, pixels, engine.device, engine.source_type
+
+
+def _fill_with_face_model(image: np.ndarray, holes: list[FaceHole], engine: FaceModel, ctx: JobContext) -> FaceFill:
+    """Two passes. A masked face's nose and mouth landmarks are guesses (0.20 eye distances off on validation
+    faces), and the model's aligned square is set by the mouth corners; on its first fill dlib places them better
+    (0.13). So the face is aligned again on the landmarks of the first fill and filled anew from the masked photo:
+    on 99 validation photos PSNR +0.33 dB (better on 50 faces, worse on 15 by more than 0.2 dB), texture 0.67 ->
+    0.69; on bench/reference_unmask.py's 39, dlib / FaceNet top-1 74% / 95% -> 79% / 97%."""
+    earlier: dict = {}
+    first = _face_model_pass(image, holes, engine, ctx.sub(0.0, 0.5), earlier)
+    filled = image.copy()
+    filled[first.rect.slices] = first.pixels
+    return _face_model_pass(image, _realigned(filled, holes), engine, ctx.sub(0.5, 1.0), earlier)
+
+
+def _face_model_pass(image: np.ndarray, holes: list[FaceHole], engine: FaceModel, ctx: JobContext,
+                     earlier: dict) -> FaceFill:
+    """The model on every hole; holes that reach past their square are filled whole by FSR first (`earlier`
+    keeps that fill for a second pass over the same holes)."""
+    beyond = _holes_past_their_square(image, holes)
+    edited = None
+    if beyond is not None:
+        if "mask" in earlier and np.array_equal(earlier["mask"], beyond):
+            edited = earlier["fill"]
+        else:
+            edited = get_engine(engine.fallback).run_region(image, beyond, ctx.sub(0.0, 0.4))
+            earlier.update(mask=beyond, fill=edited)
+    return engine.fill_holes(image, holes, ctx.sub(0.4, 1.0), edited)
+
+
+def _realigned(filled: np.ndarray, holes: list[FaceHole]) -> list[FaceHole]:
+    """The holes with their faces' landmarks found again on `filled`; a face keeps its landmarks where none are
+    found, or where the new square would leave some of the hole that the old one covered to the fallback fill."""
+    out = []
+    for hole in holes:
+        points = default_pipeline().landmarks_for(filled, hole.face)
+        if points is not None:
+            moved = replace(hole, face=replace(hole.face, landmarks68=points))
+            before = int(square_covers(hole, align_face(filled, hole.face)).sum())
+            if int(square_covers(moved, align_face(filled, moved.face)).sum()) >= before:
+                hole = moved
+        out.append(hole)
+    return out
 
 
 def _holes_past_their_square(image: np.ndarray, holes: list[FaceHole]) -> Optional[np.ndarray]:

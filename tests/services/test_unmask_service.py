@@ -13,8 +13,8 @@ from editor.core.errors import Cancelled
 from editor.core.geometry import Rect, bounding_rect
 from editor.core.progress import JobContext
 from editor.services.faces import detect_faces
-from editor.services.unmask_service import (UNDO_LABEL, NoFaceError, NoFaceMaskError, find_and_fill_masks,
-                                            remove_face_masks)
+from editor.services.unmask_service import (UNDO_LABEL, NoFaceError, NoFaceMaskError, _realigned,
+                                            find_and_fill_masks, remove_face_masks)
 from editor.vision.face_alignment import align_face
 from editor.vision.synthetic_mask import load_templates, wear_mask
 
@@ -149,3 +149,24 @@ def test_a_mask_reaching_past_the_face_square_is_removed_whole(sample, big_respi
     assert error(out) < 0.5 * error(image)                       # measured 29 against 95 (the square alone: 95)
     changed = np.any(out != image, axis=2)
     assert not changed[hole == 0].any()                          # pixels outside the hole stay exact
+
+
+def test_the_second_pass_aligns_the_face_on_better_landmarks(sample):
+    """Under a mask dlib guesses the nose and mouth; on the first fill it finds them closer to where they are, and
+    the second pass aligns the face on those (measured on the astronaut in the seven templates: mean lower-face
+    error 0.19 -> 0.14 eye distances)."""
+    if not (TEMPLATES / "masks.cfg").exists():
+        pytest.skip("mask templates (../shared/data/mask-templates) not present")
+    truth = detect_faces(sample)[0].landmarks68
+    lower = list(range(31, 36)) + list(range(48, 68))
+    eyes = np.linalg.norm(truth[36:42].mean(0) - truth[42:48].mean(0))
+    off = lambda points: float(np.linalg.norm(points[lower] - truth[lower], axis=1).mean() / eyes)
+    masked_errors, refined_errors = [], []
+    for template in load_templates(TEMPLATES):
+        image, _ = wear_mask(sample, truth, template)
+        face = detect_faces(image)[0]
+        result = find_and_fill_masks(image, [face])
+        (hole,) = _realigned(result.filled(image), list(result.holes))
+        masked_errors.append(off(face.landmarks68))
+        refined_errors.append(off(hole.face.landmarks68))
+    assert np.mean(refined_errors) < 0.85 * np.mean(masked_errors)
