@@ -205,9 +205,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--cache", type=Path, default=CACHE)
     ap.add_argument("--no-calibration", action="store_true", help="skip the calibration rows")
     ap.add_argument("--json", type=Path, default=None, help="write the result here")
+    ap.add_argument("--style", default="", help="JSON of SynthesisStyle fields to change (first try and retries): "
+                                               "an engine variant, compared on the cross-validated accuracy")
     args = ap.parse_args(argv)
     cv2.setNumThreads(2)
+    options = None
+    if args.style:
+        from dataclasses import replace
+
+        from editor.anonymize.engine import AnonymizeOptions
+        changes, base = json.loads(args.style), AnonymizeOptions()
+        options = replace(base, style=replace(base.style, **changes), retry_style=replace(base.retry_style, **changes))
     result = realism_score(args.faces, val_faces=args.val_faces, seed=args.seed, data=args.data, split=args.split,
+                           options=options,
                            cache=args.cache, calibration=() if args.no_calibration else tuple(CALIBRATION),
                            calibration_faces=args.calibration_faces,
                            log=lambda s: print(s, file=sys.stderr, flush=True))
