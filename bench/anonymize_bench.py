@@ -111,9 +111,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.budget_gain != 1.0:
         options = replace(options, reshape_budget=args.budget_gain * options.reshape_budget)
     if args.style:
-        changes = json.loads(args.style)
-        options = replace(options, style=replace(options.style, **changes),
-                          retry_style=replace(options.retry_style, **changes))
+        options = options.with_style(**json.loads(args.style))
     rows, missing, people, originals, anonymized = [], [], [], [], []
     files = validation_photos(args.data, args.split, args.faces, args.people)
     start = time.time()

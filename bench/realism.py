@@ -211,11 +211,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     cv2.setNumThreads(2)
     options = None
     if args.style:
-        from dataclasses import replace
-
         from editor.anonymize.engine import AnonymizeOptions
-        changes, base = json.loads(args.style), AnonymizeOptions()
-        options = replace(base, style=replace(base.style, **changes), retry_style=replace(base.retry_style, **changes))
+        options = AnonymizeOptions().with_style(**json.loads(args.style))
     result = realism_score(args.faces, val_faces=args.val_faces, seed=args.seed, data=args.data, split=args.split,
                            options=options,
                            cache=args.cache, calibration=() if args.no_calibration else tuple(CALIBRATION),

@@ -87,6 +87,10 @@ class AnonymizeOptions:
         return cls(strength=STRONG, reshape_budget=STRONG_BUDGET, style=NO_GRAIN, retry_style=NO_GRAIN,
                    limits=replace(limits, max_nme=max(limits.max_nme, STRONG_MAX_NME)), **kwargs)
 
+    def with_style(self, **changes) -> "AnonymizeOptions":
+        """These options with the same SynthesisStyle fields changed for the first try and the retries."""
+        return replace(self, style=replace(self.style, **changes), retry_style=replace(self.retry_style, **changes))
+
     def __post_init__(self) -> None:
         if self.fallback not in FALLBACKS:
             raise ValueError(f"fallback must be one of {FALLBACKS}")

@@ -24,7 +24,7 @@ from editor.core.errors import ModelError, VeilError
 from editor.core.faces import Face
 from editor.core.geometry import Rect, bounding_rect
 from editor.core.progress import JobContext
-from editor.vision.face_alignment import ALIGNED_SIZE, AlignedFace, align_face
+from editor.vision.face_alignment import ALIGNED_SIZE, AlignedFace, align_face, face_square
 from editor.vision.face_region import face_mask
 from editor.vision.onnx_model import LazyOnnxModel
 from editor.vision.pipeline import default_pipeline
@@ -163,7 +163,7 @@ class FaceModel(FSRFast):
         for n, (hole, face) in enumerate(zip(holes, aligned)):
             ctx.progress(0.8 + 0.2 * n / len(holes), "Pasting the faces back")
             # A hole that goes on past the square was filled there by the earlier fill: fade into it, no seam.
-            fade = SQUARE_FADE if edited is not None and reaches_past_square(hole, face) else 0.0
+            fade = SQUARE_FADE if edited is not None and reaches_past_square(hole) else 0.0
             _paste_face(out, union, hole, face, predicted[n].transpose(1, 2, 0) * 255.0, fade)
         ctx.progress(1.0, "Filled with the face model")
         return FaceFill(union, out, _model.device, faces_filled=len(holes))
@@ -195,15 +195,14 @@ def _square_ramp(fade: float) -> np.ndarray:
     return np.clip(np.minimum(edge[:, None], edge[None, :]) / fade, 0.0, 1.0).astype(np.float32)
 
 
-def square_covers(hole: FaceHole, face: AlignedFace) -> np.ndarray:
-    """Which of the hole's solid pixels (alpha 255; its feathered rim left out) the face's aligned square covers."""
-    square = face.to_image(np.ones((ALIGNED_SIZE, ALIGNED_SIZE), np.float32), hole.rect) > 0.5
-    return square[hole.alpha == 255]
+def square_covers(hole: FaceHole) -> np.ndarray:
+    """Which of the hole's solid pixels (alpha 255; its feathered rim left out) its face's aligned square covers."""
+    return face_square(hole.face, hole.rect.x1, hole.rect.y1).covers(hole.rect)[hole.alpha == 255]
 
 
-def reaches_past_square(hole: FaceHole, face: AlignedFace) -> bool:
-    """Whether the hole goes on past the face's aligned square, where the model cannot fill it."""
-    return not bool(np.all(square_covers(hole, face)))
+def reaches_past_square(hole: FaceHole) -> bool:
+    """Whether the hole goes on past its face's aligned square, where the model cannot fill it."""
+    return not bool(np.all(square_covers(hole)))
 
 
 def _paste_face(out: np.ndarray, out_rect: Rect, hole: FaceHole, face: AlignedFace, rgb: np.ndarray,

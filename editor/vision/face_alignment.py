@@ -74,6 +74,10 @@ class AlignedFace:
         return cv2.warpAffine(values, _translated(self.matrix, rect.x0, rect.y0), (ALIGNED_SIZE, ALIGNED_SIZE),
                               flags=interpolation, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
+    def covers(self, rect: Rect) -> np.ndarray:
+        """Which pixels of `rect` of the image the aligned square lies over (bool)."""
+        return self.to_image(np.ones((ALIGNED_SIZE, ALIGNED_SIZE), np.float32), rect) > 0.5
+
     def to_image(self, values: np.ndarray, rect: Rect, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
         """An aligned array warped back onto `rect` of the image (0 where the aligned square does not reach)."""
         return cv2.warpAffine(values, _translated(self.matrix, rect.x0, rect.y0), (rect.width, rect.height),
@@ -97,6 +101,13 @@ def zoomed(matrix: np.ndarray, zoom: float) -> np.ndarray:
     centre = ALIGNED_SIZE / 2
     scale = np.array([[zoom, 0.0, centre * (1 - zoom)], [0.0, zoom, centre * (1 - zoom)], [0.0, 0.0, 1.0]])
     return (scale @ np.vstack([np.asarray(matrix, np.float64), [0.0, 0.0, 1.0]]))[:2]
+
+
+def face_square(face: Face, width: int, height: int) -> AlignedFace:
+    """Where the face's aligned square lies in a width x height image, without cutting its pixels (no warp: for
+    geometry only, e.g. `covers`)."""
+    matrix = alignment_matrix(face_points(face))
+    return AlignedFace(matrix, footprint(matrix, width, height), np.zeros((0, 0, 3), np.uint8))
 
 
 def align_face(image: np.ndarray, face: Face, source: np.ndarray | None = None, zoom: float = 1.0) -> AlignedFace:
