@@ -210,7 +210,7 @@ def _fill_with_face_model(image: np.ndarray, holes: list[FaceHole], engine: Face
     """Two passes. A masked face's nose and mouth landmarks are guesses (0.20 eye distances off on validation
     faces), and the model's aligned square is set by the mouth corners; on its first fill dlib places them better
     (0.12). So the face is aligned again on the landmarks of the first fill and filled anew from the masked photo:
-    on 99 validation photos PSNR +0.33 dB (better on 50 faces, worse on 15 by more than 0.2 dB), texture 0.67 ->
+    on 99 validation photos PSNR +0.32 dB (better on 39 faces, worse on 6 by more than 0.2 dB), texture 0.67 ->
     0.69; on bench/reference_unmask.py's 39, dlib / FaceNet top-1 74% / 95% -> 79% / 97%.
 
     Holes that reach past their square are filled whole by FSR first (the model sees only the square); the second
