@@ -8,7 +8,9 @@ Losses (Liu et al.'s partial-convolution recipe and the mask-removal paper's, fi
 - a hinge adversarial term from a small spectral-norm patch discriminator (discriminator.py) on that crop,
   whose fake patches are those covering the hole;
 - an L1 on the low frequencies in the hole (8 x 8 block means): the texture terms are blind to a colour cast
-  (fine-tuned without it, fills turned yellow-green), this pins the colour and leaves the detail to them.
+  (fine-tuned without it, fills turned yellow-green), this pins the colour and leaves the detail to them;
+- optionally (--identity-weight) 1 - cosine of SFace embeddings of the composite and the truth (identity_loss.py):
+  a fill with the right texture can still be somebody else's nose and mouth.
 L1 and SSIM alone converge to the blurry mean of the plausible faces (texture ratio 0.15 in the hole); the
 perceptual, style and adversarial terms are what put pores, nostrils and a lip line back.
 
@@ -34,6 +36,7 @@ from torch import nn
 
 from models.training.discriminator import PatchDiscriminator, discriminator_hinge, generator_hinge, patch_weight
 from models.training.feature_nets import LPIPS, gram_style_loss
+from models.training.identity_loss import IdentityLoss
 from models.training.losses import hole_weighted_l1, psnr, ssim, texture_ratio
 from models.training.nets import InpainterConfig, MCSAMInpainter
 from models.training.train_common import Batch, Task, common_args, train
@@ -65,8 +68,10 @@ class TextureObjective:
 
     def __init__(self, lpips_weight: float = 0.5, vgg_weight: float = 0.5, style_weight: float = 100.0,
                  adv_weight: float = 0.1, adv_start: int = 100, d_lr: float = 2e-4, hole_weight: float = 6.0,
-                 colour_weight: float = 10.0) -> None:
+                 colour_weight: float = 10.0, identity_weight: float = 0.0) -> None:
         self.alex = LPIPS("alexnet")
+        self.identity = IdentityLoss() if identity_weight > 0 else None
+        self.identity_weight = identity_weight
         self.vgg = LPIPS("vgg16")
         self.discriminator = PatchDiscriminator()
         self.d_optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=d_lr, betas=(0.5, 0.99))
@@ -77,8 +82,9 @@ class TextureObjective:
         self.d_steps = 0
 
     def to(self, device: torch.device) -> "TextureObjective":
-        for net in (self.alex, self.vgg, self.discriminator):
-            net.to(device)
+        for net in (self.alex, self.vgg, self.discriminator, self.identity):
+            if net is not None:
+                net.to(device)
         for state in self.d_optimizer.state.values():
             for k, v in state.items():
                 if torch.is_tensor(v):
@@ -119,6 +125,10 @@ class TextureObjective:
                  + self.weights["style"] * style + self.colour_weight * colour)
         parts = {"l1": l1.item(), "1-ssim": structure.item(), "colour": colour.item(), "lpips_alex": alex.item(),
                  "lpips_vgg": vgg.item(), "style": style.item(), "d": d_loss}
+        if self.identity is not None:
+            identity = self.identity(composite, batch.face).mean()
+            total = total + self.identity_weight * identity
+            parts["identity"] = identity.item()
         if self.d_steps > self.adv_start:
             self.discriminator.requires_grad_(False)
             scores = self.discriminator(fake, hole)
@@ -143,6 +153,8 @@ class TextureObjective:
         metrics = inpaint_metrics(outs, batches)
         metrics["texture"] = torch.cat([texture_ratio(o, b.face, b.hole) for o, b in zip(outs, batches)]).mean().item()
         metrics["lpips_alex"] = torch.cat([self.alex(o, b.face) for o, b in zip(outs, batches)]).mean().item()
+        if self.identity is not None:
+            metrics["identity"] = torch.cat([self.identity(o, b.face) for o, b in zip(outs, batches)]).mean().item()
         return metrics
 
 
@@ -181,10 +193,13 @@ def main(argv: list[str] | None = None) -> None:
                     help="L1 of 8 x 8 block means in the hole (keeps the fill's colour)")
     ap.add_argument("--hole-weight", type=float, default=6.0,
                     help="L1 weight of hole pixels over known ones (lower leaves the hole to the texture terms)")
+    ap.add_argument("--identity-weight", type=float, default=0.0,
+                    help="1 - cosine of SFace embeddings of the composite and the truth (0: off)")
     args = ap.parse_args(argv)
     config = InpainterConfig()
     objective = TextureObjective(args.lpips_weight, args.vgg_weight, args.style_weight, args.adv_weight,
-                                 args.adv_start, args.d_lr, args.hole_weight, args.colour_weight)
+                                 args.adv_start, args.d_lr, args.hole_weight, args.colour_weight,
+                                 args.identity_weight)
 
     def finish(model: nn.Module, run: Path, metrics: dict[str, float]) -> None:
         from models.training.export_onnx import export_inpainter      # ONNX Runtime: not needed to train
