@@ -1,0 +1,185 @@
+"""Mask removal as the app runs it, on whole validation photos: what the segmenter leaves, and what the fill gives.
+
+    nice -n 10 .venv/bin/python bench/unmask_app.py                      # 20 people x 15 photos, about 5 minutes
+    nice -n 10 .venv/bin/python bench/unmask_app.py --segmenter runs/segmenter_long/mask_segmenter.onnx
+    nice -n 10 .venv/bin/python bench/unmask_app.py --inpainter runs/inpainter_identity/mcsam_inpainter.onnx
+
+models/training/evaluate.py judges the models on their own, on faces aligned on the original's landmarks with the
+true hole. A user gets the whole chain: faces found on the masked photo, its mask segmented there, the fill aligned
+on landmarks guessed under the mask (find_and_fill_masks). This bench runs that chain on whole photos of the
+validation people (never trained on), each given a synthetic mask (models/training/synth_masks.py, fixed seed):
+
+- segmentation: the share of the true mask (alpha > 0.5) that the app's hole leaves (fabric left in the output),
+  its mean and the photos where more than 5% / 20% is left; and the share of pixels replaced outside the true hole
+  (real face lost), in units of the mask's area;
+- the fill: PSNR, SSIM (skimage, window 11) and the texture ratio on the 256 x 256 composite aligned on the
+  original's landmarks (the training evaluation's protocol), and top-1 recognition: the right person is the nearest
+  among every other photo of the validation people, embedded on the original's landmarks (dlib and FaceNet).
+  Rows: the masked photo; the app; the app's fill given the true hole (what a perfect segmenter would give);
+  the original.
+
+--segmenter / --inpainter run a candidate ONNX file (an export of models/training) in place of the shipped one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from editor.anonymize.recognizers import default_recognizers  # noqa: E402
+from editor.core.errors import VeilError  # noqa: E402
+from editor.core.geometry import bounding_rect  # noqa: E402
+from editor.inpaint import face_model  # noqa: E402
+from editor.inpaint.face_model import FaceHole  # noqa: E402
+from editor.inpaint.registry import get_engine  # noqa: E402
+from editor.runtime.device import get_preference  # noqa: E402
+from editor.runtime.onnx_session import create_session  # noqa: E402
+from editor.services import unmask_service  # noqa: E402
+from editor.vision import mask_segmenter  # noqa: E402
+from editor.vision.face_alignment import five_from_68  # noqa: E402
+from editor.vision.pipeline import default_pipeline  # noqa: E402
+from models.training.align import ALIGNED_SIZE, alignment_matrix  # noqa: E402
+from models.training.inpaint_quality import nearest_is_same, texture_ratio  # noqa: E402
+from models.training.recognizer_thresholds import embed_identity, identities, landmarks  # noqa: E402
+from models.training.reference_thresholds import UNMASKED  # noqa: E402
+from models.training.synth_masks import MaskLibrary, synthesize  # noqa: E402
+from models.training.vector_cache import VectorCache  # noqa: E402
+
+SEED = 2024
+ROWS = ("masked", "app", "app, true hole", "original")
+LEFT, LOST = 0.05, 0.20      # shares of the mask left unfound that count as fabric left / a failed segmentation
+
+
+def use_candidate(model, path: Path) -> None:
+    """Make a LazyOnnxModel run `path` (not checked against the manifest: a candidate, not a shipped model)."""
+    model._session, model.device = create_session(path, prefer=get_preference())
+    model._preference = get_preference()
+
+
+def read(path: Path) -> np.ndarray:
+    return cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+def aligned(image: np.ndarray, matrix: np.ndarray, flags: int = cv2.INTER_LINEAR) -> np.ndarray:
+    return cv2.warpAffine(image, matrix, (ALIGNED_SIZE, ALIGNED_SIZE), flags=flags, borderMode=cv2.BORDER_REFLECT_101)
+
+
+def true_hole_fill(masked: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """The app's fill (both passes) of the true hole on the largest face found: the segmenter taken out."""
+    faces = default_pipeline().find_faces(masked)
+    face = max(faces, key=lambda f: f.box[2] * f.box[3])
+    rect = bounding_rect(hole)
+    face_hole = FaceHole(face, rect, (hole[rect.slices] > 0).astype(np.uint8) * 255)
+    engine = get_engine(unmask_service.DEFAULT_UNMASK_ENGINE)
+    fill = unmask_service._fill_with_face_model(masked, [face_hole], engine, unmask_service.JobContext())
+    out = masked.copy()
+    out[fill.rect.slices] = fill.pixels
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/veil-recognizer-embeddings.npz"))
+    parser.add_argument("--per-person", type=int, default=15)
+    parser.add_argument("--segmenter", type=Path, help="a candidate mask_segmenter.onnx")
+    parser.add_argument("--inpainter", type=Path, help="a candidate mcsam_inpainter.onnx")
+    parser.add_argument("--json", type=Path, help="also write the summary and the per-photo rows here")
+    args = parser.parse_args()
+    if args.segmenter:
+        use_candidate(mask_segmenter._model, args.segmenter)
+    if args.inpainter:
+        use_candidate(face_model._model, args.inpainter)
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+    celeba = args.data / "celeba"
+    library = MaskLibrary(args.data / "mask-templates")
+    cache = VectorCache(args.cache)
+    _, people = identities(celeba)
+    for person in people:
+        embed_identity(cache, celeba, person, list(UNMASKED.values()))
+    recognizers = default_recognizers()
+    gallery = {r.name: cache.rows_of(celeba, people, UNMASKED[r.name]) for r in recognizers}
+    todo = []
+    for person in people:
+        photos = [f"{person}/{p.name}" for p in sorted((celeba / person).glob("*.jpg"))]
+        todo += [(person, p) for p in photos if landmarks(cache, celeba, p) is not None][:args.per_person]
+
+    rows = {m: {"psnr": [], "ssim": [], "texture": [], "dlib": [], "facenet": []} for m in ROWS}
+    photos, failures, start = [], {}, time.time()
+    for n, (person, query) in enumerate(todo):
+        original, truth = read(celeba / query), landmarks(cache, celeba, query)
+        made = synthesize(original, truth, library, np.random.default_rng([SEED, n]))
+        try:
+            result = unmask_service.find_and_fill_masks(made.masked)
+        except VeilError as exc:
+            failures[type(exc).__name__] = failures.get(type(exc).__name__, 0) + 1
+            photos.append({"photo": query, "template": made.template, "error": str(exc)})
+            continue
+        found = result.hole_mask(original.shape) >= 128
+        mask = made.alpha > 0.5
+        left = float((mask & ~found).sum() / max(mask.sum(), 1))
+        lost = float((found & ~made.hole).sum() / max(mask.sum(), 1))
+        outputs = {"masked": made.masked, "app": result.filled(made.masked),
+                   "app, true hole": true_hole_fill(made.masked, made.hole), "original": original}
+        matrix = alignment_matrix(five_from_68(truth))
+        truth_aligned = aligned(original, matrix)
+        hole = aligned(made.hole.astype(np.uint8), matrix, cv2.INTER_NEAREST) > 0
+        label = np.array([people.index(person)])
+        record = {"photo": query, "template": made.template, "left": round(left, 4), "lost": round(lost, 4)}
+        for name, out in outputs.items():
+            a = aligned(out, matrix)
+            row = rows[name]
+            if name != "original":
+                row["psnr"].append(peak_signal_noise_ratio(truth_aligned, a, data_range=255))
+                row["ssim"].append(structural_similarity(truth_aligned, a, win_size=11, channel_axis=2,
+                                                         data_range=255))
+            row["texture"].append(texture_ratio(a, truth_aligned, hole))
+            for r in recognizers:
+                names, vecs, labels = gallery[r.name]
+                hit = nearest_is_same(r.embed_faces(out, [truth]), label, vecs, labels, (names == query)[None])
+                row[r.name].append(bool(hit[0]))
+                record[f"{name}: {r.name}"] = bool(hit[0])
+        record["app psnr"] = round(float(rows["app"]["psnr"][-1]), 2)
+        photos.append(record)
+        if (n + 1) % 50 == 0 or n + 1 == len(todo):
+            print(f"  {n + 1}/{len(todo)} photos ({time.time() - start:.0f} s)", flush=True)
+
+    measured = [p for p in photos if "left" in p]
+    left = np.array([p["left"] for p in measured])
+    lost = np.array([p["lost"] for p in measured])
+    summary = {
+        "photos": len(todo), "measured": len(measured), "failures": failures,
+        "segmenter": str(args.segmenter or "shipped"), "inpainter": str(args.inpainter or "shipped"),
+        "segmentation": {"left_mean": float(left.mean()), f"left_over_{LEFT:.0%}": int((left > LEFT).sum()),
+                         f"left_over_{LOST:.0%}": int((left > LOST).sum()), "lost_mean": float(lost.mean()),
+                         "lost_p90": float(np.percentile(lost, 90))},
+        "fill": {m: {k: (float(np.mean(v)) if v else None) for k, v in rows[m].items()} for m in ROWS},
+    }
+    seg = summary["segmentation"]
+    print(f"\n{len(measured)} of {len(todo)} photos measured ({failures or 'no failures'}); segmenter "
+          f"{summary['segmenter']}, inpainter {summary['inpainter']}")
+    print(f"mask left unfound: mean {seg['left_mean']:.2%}; photos with > {LEFT:.0%} left "
+          f"{seg[f'left_over_{LEFT:.0%}']}, > {LOST:.0%} left {seg[f'left_over_{LOST:.0%}']}; "
+          f"face replaced outside the mask: mean {seg['lost_mean']:.2%} of its area (p90 {seg['lost_p90']:.2%})")
+    print(f"{'':16s} {'PSNR':>6s} {'SSIM':>6s} {'texture':>8s} {'dlib':>6s} {'FaceNet':>8s}")
+    fmt = lambda v, f: format(v, f) if v is not None else "-"
+    for name in ROWS:
+        m = summary["fill"][name]
+        print(f"{name:16s} {fmt(m['psnr'], '6.2f')} {fmt(m['ssim'], '6.3f')} {fmt(m['texture'], '8.2f')} "
+              f"{m['dlib']:6.1%} {m['facenet']:8.1%}")
+    if args.json:
+        args.json.write_text(json.dumps({"summary": summary, "photos": photos}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
