@@ -170,3 +170,22 @@ def test_the_second_pass_aligns_the_face_on_better_landmarks(sample):
         masked_errors.append(off(face.landmarks68))
         refined_errors.append(off(hole.face.landmarks68))
     assert np.mean(refined_errors) < 0.85 * np.mean(masked_errors)
+
+
+def test_a_masked_face_the_detector_is_unsure_of_is_still_unmasked():
+    """A mask hides what the detector's confidence leans on: this validation photo's face scores 0.34 in its mask,
+    below the detector's 0.6, so it is found by the second, lower search (MASKED_MIN_SCORE)."""
+    celeba = REPO.parent / "shared" / "data" / "celeba"
+    if not (TEMPLATES / "masks.cfg").exists() or not celeba.is_dir():
+        pytest.skip("training data (../shared/data: celeba, mask-templates) not present")
+    from editor.vision.pipeline import default_pipeline
+    from models.training.synth_masks import MaskLibrary, synthesize
+
+    photo = cv2.cvtColor(cv2.imread(str(celeba / "celeb_13" / "053603.jpg")), cv2.COLOR_BGR2RGB)
+    truth = default_pipeline().find_faces(photo)[0].landmarks68
+    made = synthesize(photo, truth, MaskLibrary(TEMPLATES), np.random.default_rng([2024, 44]), kind="N95")
+    assert not default_pipeline().find_faces(made.masked)           # the usual search finds no face
+    result = find_and_fill_masks(made.masked)
+    assert result.masks_removed == 1
+    covered = made.alpha > 0.5
+    assert error(result.filled(made.masked), photo, covered) < 0.5 * error(made.masked, photo, covered)
