@@ -67,6 +67,15 @@ def cases(data: Path, cache: VectorCache, people: list[str], per_person: int) ->
     return out
 
 
+def validation_gallery(celeba: Path, cache: VectorCache) -> tuple[list[str], list, dict]:
+    """(the validation people, the app's recognizers, each one's embeddings of every photo of those people)."""
+    _, people = identities(celeba)
+    for person in people:
+        embed_identity(cache, celeba, person, list(UNMASKED.values()))
+    recognizers = default_recognizers()
+    return people, recognizers, {r.name: cache.rows_of(celeba, people, UNMASKED[r.name]) for r in recognizers}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -81,11 +90,7 @@ def main() -> None:
     celeba = args.data / "celeba"
     library = MaskLibrary(args.data / "mask-templates")
     cache = VectorCache(args.cache)
-    _, people = identities(celeba)
-    for person in people:
-        embed_identity(cache, celeba, person, list(UNMASKED.values()))
-    recognizers = default_recognizers()
-    gallery = {r.name: cache.rows_of(celeba, people, UNMASKED[r.name]) for r in recognizers}
+    people, recognizers, gallery = validation_gallery(celeba, cache)
     lpips = LpipsScorer("vgg16")
     if lpips.available:
         lpips.torch.set_num_threads(2)

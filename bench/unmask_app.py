@@ -35,7 +35,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from editor.anonymize.recognizers import default_recognizers  # noqa: E402
+from bench.reference_unmask import aligned, read, validation_gallery  # noqa: E402
 from editor.core.errors import VeilError  # noqa: E402
 from editor.core.geometry import bounding_rect  # noqa: E402
 from editor.inpaint import face_model  # noqa: E402
@@ -47,10 +47,9 @@ from editor.services import unmask_service  # noqa: E402
 from editor.vision import mask_segmenter  # noqa: E402
 from editor.vision.face_alignment import five_from_68  # noqa: E402
 from editor.vision.pipeline import default_pipeline  # noqa: E402
-from models.training.align import ALIGNED_SIZE, alignment_matrix  # noqa: E402
+from models.training.align import alignment_matrix  # noqa: E402
 from models.training.inpaint_quality import nearest_is_same, texture_ratio  # noqa: E402
-from models.training.recognizer_thresholds import embed_identity, identities, landmarks  # noqa: E402
-from models.training.reference_thresholds import UNMASKED  # noqa: E402
+from models.training.recognizer_thresholds import landmarks  # noqa: E402
 from models.training.synth_masks import MaskLibrary, synthesize  # noqa: E402
 from models.training.vector_cache import VectorCache  # noqa: E402
 
@@ -63,14 +62,6 @@ def use_candidate(model, path: Path) -> None:
     """Make a LazyOnnxModel run `path` (not checked against the manifest: a candidate, not a shipped model)."""
     model._session, model.device = create_session(path, prefer=get_preference())
     model._preference = get_preference()
-
-
-def read(path: Path) -> np.ndarray:
-    return cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-
-
-def aligned(image: np.ndarray, matrix: np.ndarray, flags: int = cv2.INTER_LINEAR) -> np.ndarray:
-    return cv2.warpAffine(image, matrix, (ALIGNED_SIZE, ALIGNED_SIZE), flags=flags, borderMode=cv2.BORDER_REFLECT_101)
 
 
 def true_hole_fill(masked: np.ndarray, hole: np.ndarray) -> np.ndarray:
@@ -104,11 +95,7 @@ def main() -> None:
     celeba = args.data / "celeba"
     library = MaskLibrary(args.data / "mask-templates")
     cache = VectorCache(args.cache)
-    _, people = identities(celeba)
-    for person in people:
-        embed_identity(cache, celeba, person, list(UNMASKED.values()))
-    recognizers = default_recognizers()
-    gallery = {r.name: cache.rows_of(celeba, people, UNMASKED[r.name]) for r in recognizers}
+    people, recognizers, gallery = validation_gallery(celeba, cache)
     todo = []
     for person in people:
         photos = [f"{person}/{p.name}" for p in sorted((celeba / person).glob("*.jpg"))]
