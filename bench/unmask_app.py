@@ -19,6 +19,8 @@ validation people (never trained on), each given a synthetic mask (models/traini
   the original.
 
 --segmenter / --inpainter run a candidate ONNX file (an export of models/training) in place of the shipped one.
+--resample F shrinks each masked photo to F of its size and enlarges it back before the app sees it: the same
+photos as small, soft faces (CelebA's are all about as sharp), judged against the sharp originals.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -46,7 +49,6 @@ from editor.runtime.onnx_session import create_session  # noqa: E402
 from editor.services import unmask_service  # noqa: E402
 from editor.vision import mask_segmenter  # noqa: E402
 from editor.vision.face_alignment import five_from_68  # noqa: E402
-from editor.vision.pipeline import default_pipeline  # noqa: E402
 from models.training.align import alignment_matrix  # noqa: E402
 from models.training.inpaint_quality import nearest_is_same, texture_ratio  # noqa: E402
 from models.training.recognizer_thresholds import landmarks  # noqa: E402
@@ -64,9 +66,15 @@ def use_candidate(model, path: Path) -> None:
     model._preference = get_preference()
 
 
-def true_hole_fill(masked: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """The app's fill (both passes) of the true hole on the largest face found: the segmenter taken out."""
-    faces = default_pipeline().find_faces(masked)
+def resampled(image: np.ndarray, factor: float) -> np.ndarray:
+    h, w = image.shape[:2]
+    small = cv2.resize(image, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def true_hole_fill(masked: np.ndarray, hole: np.ndarray, faces: list) -> np.ndarray:
+    """The app's fill (both passes) of the true hole on the largest of the faces the app found: the segmenter
+    taken out."""
     face = max(faces, key=lambda f: f.box[2] * f.box[3])
     rect = bounding_rect(hole)
     face_hole = FaceHole(face, rect, (hole[rect.slices] > 0).astype(np.uint8) * 255)
@@ -84,6 +92,8 @@ def main() -> None:
     parser.add_argument("--per-person", type=int, default=15)
     parser.add_argument("--segmenter", type=Path, help="a candidate mask_segmenter.onnx")
     parser.add_argument("--inpainter", type=Path, help="a candidate mcsam_inpainter.onnx")
+    parser.add_argument("--resample", type=float, default=1.0,
+                        help="shrink each masked photo to this share of its size and enlarge it back (1: as it is)")
     parser.add_argument("--json", type=Path, help="also write the summary and the per-photo rows here")
     args = parser.parse_args()
     if args.segmenter:
@@ -106,6 +116,8 @@ def main() -> None:
     for n, (person, query) in enumerate(todo):
         original, truth = read(celeba / query), landmarks(cache, celeba, query)
         made = synthesize(original, truth, library, np.random.default_rng([SEED, n]))
+        if args.resample != 1.0:
+            made = replace(made, masked=resampled(made.masked, args.resample))
         try:
             result = unmask_service.find_and_fill_masks(made.masked)
         except VeilError as exc:
@@ -117,7 +129,7 @@ def main() -> None:
         left = float((mask & ~found).sum() / max(mask.sum(), 1))
         lost = float((found & ~made.hole).sum() / max(mask.sum(), 1))
         outputs = {"masked": made.masked, "app": result.filled(made.masked),
-                   "app, true hole": true_hole_fill(made.masked, made.hole), "original": original}
+                   "app, true hole": true_hole_fill(made.masked, made.hole, [o.face for o in result.outcomes]), "original": original}
         matrix = alignment_matrix(five_from_68(truth))
         truth_aligned = aligned(original, matrix)
         hole = aligned(made.hole.astype(np.uint8), matrix, cv2.INTER_NEAREST) > 0
@@ -147,6 +159,7 @@ def main() -> None:
     summary = {
         "photos": len(todo), "measured": len(measured), "failures": failures,
         "segmenter": str(args.segmenter or "shipped"), "inpainter": str(args.inpainter or "shipped"),
+        "resample": args.resample,
         "segmentation": {"left_mean": float(left.mean()), f"left_over_{LEFT:.0%}": int((left > LEFT).sum()),
                          f"left_over_{LOST:.0%}": int((left > LOST).sum()), "lost_mean": float(lost.mean()),
                          "lost_p90": float(np.percentile(lost, 90))},
@@ -154,7 +167,7 @@ def main() -> None:
     }
     seg = summary["segmentation"]
     print(f"\n{len(measured)} of {len(todo)} photos measured ({failures or 'no failures'}); segmenter "
-          f"{summary['segmenter']}, inpainter {summary['inpainter']}")
+          f"{summary['segmenter']}, inpainter {summary['inpainter']}, resampled x{args.resample}")
     print(f"mask left unfound: mean {seg['left_mean']:.2%}; photos with > {LEFT:.0%} left "
           f"{seg[f'left_over_{LEFT:.0%}']}, > {LOST:.0%} left {seg[f'left_over_{LOST:.0%}']}; "
           f"face replaced outside the mask: mean {seg['lost_mean']:.2%} of its area (p90 {seg['lost_p90']:.2%})")

@@ -56,17 +56,31 @@ def _jitter(pair: Pair, rng: np.random.Generator) -> Pair:
     return Pair(warp(pair.face, cv2.INTER_LINEAR), warp(pair.masked, cv2.INTER_LINEAR), hole)
 
 
+def degraded(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The aligned face as a small or soft face in a photo gives it: shrunk to 20-80% (the face 50-200 px across)
+    and enlarged back, as the app's alignment enlarges it, with JPEG compression one time in three."""
+    h, w = image.shape[:2]
+    scale = rng.uniform(0.2, 0.8)
+    small = cv2.resize(image, (max(8, round(w * scale)), max(8, round(h * scale))), interpolation=cv2.INTER_AREA)
+    if rng.random() < 1 / 3:
+        ok, data = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 91))])
+        small = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if ok else small
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
 class PairStream:
     """Training pairs by global sample number.
 
     `flip` and `jitter` are augmentation probabilities; `bare` is the share of faces left without a mask
-    (an empty hole), so a segmenter learns to find nothing on an unmasked face.
+    (an empty hole), so a segmenter learns to find nothing on an unmasked face; `degrade` is the share of masked
+    faces shrunk and enlarged back (degraded): CelebA's faces are all about as sharp, and a segmenter trained on
+    them alone found nothing on a small, soft face in a mask.
     """
 
     def __init__(self, cache: FaceCache, indices: np.ndarray, library: MaskLibrary, seed: int,
-                 flip: float = 0.5, jitter: float = 0.0, bare: float = 0.0) -> None:
+                 flip: float = 0.5, jitter: float = 0.0, bare: float = 0.0, degrade: float = 0.0) -> None:
         self.cache, self.indices, self.library, self.seed = cache, indices, library, seed
-        self.flip, self.jitter, self.bare = flip, jitter, bare
+        self.flip, self.jitter, self.bare, self.degrade = flip, jitter, bare, degrade
         self._perm_epoch, self._perm = -1, indices
 
     def _face_index(self, sample: int) -> int:
@@ -89,6 +103,8 @@ class PairStream:
             pair = Pair(pair.face[:, ::-1].copy(), pair.masked[:, ::-1].copy(), pair.hole[:, ::-1].copy())
         if rng.random() < self.jitter:
             pair = _jitter(pair, rng)
+        if self.degrade and rng.random() < self.degrade:       # no draw at 0: other streams stay as they were
+            pair = Pair(pair.face, degraded(pair.masked, rng), pair.hole)
         return pair
 
     def batch(self, first_sample: int, size: int) -> list[Pair]:

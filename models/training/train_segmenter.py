@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
         export_segmenter(model, run / "mask_segmenter.onnx", metrics)
 
     task = Task("mask segmenter", MaskSegmenter(config), config.to_dict(), segmenter_loss, segmenter_metrics,
-                {"flip": 0.5, "jitter": 0.5, "bare": 0.05}, finish)
+                {"flip": 0.5, "jitter": 0.5, "bare": 0.05, "degrade": 0.5}, finish)
     train(task, args)
 
 
