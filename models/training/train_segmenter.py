@@ -37,6 +37,9 @@ def segmenter_metrics(model: nn.Module, batches: list[Batch]) -> dict[str, float
 
 def main(argv: list[str] | None = None) -> None:
     ap = common_args(__doc__.split("\n")[0], "segmenter")
+    ap.add_argument("--degrade", type=float, default=0.0,
+                    help="share of faces shrunk and enlarged back (dataset.degraded); 0 for the shipped model")
+    ap.add_argument("--bare", type=float, default=0.05, help="share of faces without a mask (empty target)")
     args = ap.parse_args(argv)
     config = SegmenterConfig()
 
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
         export_segmenter(model, run / "mask_segmenter.onnx", metrics)
 
     task = Task("mask segmenter", MaskSegmenter(config), config.to_dict(), segmenter_loss, segmenter_metrics,
-                {"flip": 0.5, "jitter": 0.5, "bare": 0.05, "degrade": 0.5}, finish)
+                {"flip": 0.5, "jitter": 0.5, "bare": args.bare, "degrade": args.degrade}, finish)
     train(task, args)
 
 
