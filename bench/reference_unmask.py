@@ -67,6 +67,28 @@ def cases(data: Path, cache: VectorCache, people: list[str], per_person: int) ->
     return out
 
 
+def composite_scores(a: np.ndarray, truth_aligned: np.ndarray, hole: np.ndarray) -> dict[str, float]:
+    """PSNR, SSIM (skimage, window 11) and the texture ratio in `hole` of an aligned composite against the aligned
+    original: the training evaluation's protocol."""
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+    return {"psnr": peak_signal_noise_ratio(truth_aligned, a, data_range=255),
+            "ssim": structural_similarity(truth_aligned, a, win_size=11, channel_axis=2, data_range=255),
+            "texture": texture_ratio(a, truth_aligned, hole)}
+
+
+def top1_hits(out: np.ndarray, truth: np.ndarray, label: np.ndarray, recognizers: list, gallery: dict,
+              left_out: tuple[str, ...]) -> dict[str, bool]:
+    """For each recognizer: whether the nearest gallery photo (those named in `left_out` set aside) is the right
+    person, with `out` embedded on the original's landmarks `truth`."""
+    hits = {}
+    for r in recognizers:
+        names, vecs, labels = gallery[r.name]
+        hit = nearest_is_same(r.embed_faces(out, [truth]), label, vecs, labels, np.isin(names, left_out)[None])
+        hits[r.name] = bool(hit[0])
+    return hits
+
+
 def validation_gallery(celeba: Path, cache: VectorCache) -> tuple[list[str], list, dict]:
     """(the validation people, the app's recognizers, each one's embeddings of every photo of those people)."""
     _, people = identities(celeba)
@@ -102,8 +124,6 @@ def main() -> None:
     failures = {"no mask found": 0, "refused": 0, "other": 0}
     todo = cases(celeba, cache, people, args.per_person)
     start = time.time()
-    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
-
     for n, (person, query, ref_name) in enumerate(todo):
         original, truth = read(celeba / query), landmarks(cache, celeba, query)
         made = synthesize(original, truth, library, np.random.default_rng([SEED, n]))
@@ -141,15 +161,11 @@ def main() -> None:
         for name, out in outputs.items():
             a = aligned(out, matrix)
             row = rows[name]
-            row["psnr"].append(peak_signal_noise_ratio(truth_aligned, a, data_range=255))
-            row["ssim"].append(structural_similarity(truth_aligned, a, win_size=11, channel_axis=2, data_range=255))
+            for key, value in composite_scores(a, truth_aligned, hole).items():
+                row[key].append(value)
             row["lpips"].append(float(lpips([truth_aligned], [a])[0]) if lpips.available else None)
-            row["texture"].append(texture_ratio(a, truth_aligned, hole))
-            for r in recognizers:
-                names, vecs, labels = gallery[r.name]
-                left_out = (names == query) | (names == ref_name)
-                hit = nearest_is_same(r.embed_faces(out, [truth]), label, vecs, labels, left_out[None])
-                row[r.name].append(bool(hit[0]))
+            for key, hit in top1_hits(out, truth, label, recognizers, gallery, (query, ref_name)).items():
+                row[key].append(hit)
         if (n + 1) % 20 == 0 or n + 1 == len(todo):
             print(f"  {n + 1}/{len(todo)} cases ({time.time() - start:.0f} s)", flush=True)
 

@@ -38,32 +38,23 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.reference_unmask import aligned, read, validation_gallery  # noqa: E402
+from bench.reference_unmask import aligned, composite_scores, read, top1_hits, validation_gallery  # noqa: E402
 from editor.core.errors import VeilError  # noqa: E402
 from editor.core.geometry import bounding_rect  # noqa: E402
 from editor.inpaint import face_model  # noqa: E402
 from editor.inpaint.face_model import FaceHole  # noqa: E402
 from editor.inpaint.registry import get_engine  # noqa: E402
-from editor.runtime.device import get_preference  # noqa: E402
-from editor.runtime.onnx_session import create_session  # noqa: E402
 from editor.services import unmask_service  # noqa: E402
 from editor.vision import mask_segmenter  # noqa: E402
 from editor.vision.face_alignment import five_from_68  # noqa: E402
 from models.training.align import alignment_matrix  # noqa: E402
-from models.training.inpaint_quality import nearest_is_same, texture_ratio  # noqa: E402
 from models.training.recognizer_thresholds import landmarks  # noqa: E402
 from models.training.synth_masks import MaskLibrary, synthesize  # noqa: E402
 from models.training.vector_cache import VectorCache  # noqa: E402
 
 SEED = 2024
 ROWS = ("masked", "app", "app, true hole", "original")
-LEFT, LOST = 0.05, 0.20      # shares of the mask left unfound that count as fabric left / a failed segmentation
-
-
-def use_candidate(model, path: Path) -> None:
-    """Make a LazyOnnxModel run `path` (not checked against the manifest: a candidate, not a shipped model)."""
-    model._session, model.device = create_session(path, prefer=get_preference())
-    model._preference = get_preference()
+SOME_LEFT, MUCH_LEFT = 0.05, 0.20    # shares of the mask left unfound: fabric left / a failed segmentation
 
 
 def resampled(image: np.ndarray, factor: float) -> np.ndarray:
@@ -97,11 +88,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the summary and the per-photo rows here")
     args = parser.parse_args()
     if args.segmenter:
-        use_candidate(mask_segmenter._model, args.segmenter)
+        mask_segmenter._model.use_file(args.segmenter)
     if args.inpainter:
-        use_candidate(face_model._model, args.inpainter)
-    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
-
+        face_model._model.use_file(args.inpainter)
     celeba = args.data / "celeba"
     library = MaskLibrary(args.data / "mask-templates")
     cache = VectorCache(args.cache)
@@ -128,8 +117,9 @@ def main() -> None:
         mask = made.alpha > 0.5
         left = float((mask & ~found).sum() / max(mask.sum(), 1))
         lost = float((found & ~made.hole).sum() / max(mask.sum(), 1))
-        outputs = {"masked": made.masked, "app": result.filled(made.masked),
-                   "app, true hole": true_hole_fill(made.masked, made.hole, [o.face for o in result.outcomes]), "original": original}
+        true_hole = true_hole_fill(made.masked, made.hole, [o.face for o in result.outcomes])
+        outputs = {"masked": made.masked, "app": result.filled(made.masked), "app, true hole": true_hole,
+                   "original": original}
         matrix = alignment_matrix(five_from_68(truth))
         truth_aligned = aligned(original, matrix)
         hole = aligned(made.hole.astype(np.uint8), matrix, cv2.INTER_NEAREST) > 0
@@ -138,16 +128,12 @@ def main() -> None:
         for name, out in outputs.items():
             a = aligned(out, matrix)
             row = rows[name]
-            if name != "original":
-                row["psnr"].append(peak_signal_noise_ratio(truth_aligned, a, data_range=255))
-                row["ssim"].append(structural_similarity(truth_aligned, a, win_size=11, channel_axis=2,
-                                                         data_range=255))
-            row["texture"].append(texture_ratio(a, truth_aligned, hole))
-            for r in recognizers:
-                names, vecs, labels = gallery[r.name]
-                hit = nearest_is_same(r.embed_faces(out, [truth]), label, vecs, labels, (names == query)[None])
-                row[r.name].append(bool(hit[0]))
-                record[f"{name}: {r.name}"] = bool(hit[0])
+            for key, value in composite_scores(a, truth_aligned, hole).items():
+                if name != "original" or key == "texture":         # the original's PSNR is infinite
+                    row[key].append(value)
+            for key, hit in top1_hits(out, truth, label, recognizers, gallery, (query,)).items():
+                row[key].append(hit)
+                record[f"{name}: {key}"] = hit
         record["app psnr"] = round(float(rows["app"]["psnr"][-1]), 2)
         photos.append(record)
         if (n + 1) % 50 == 0 or n + 1 == len(todo):
@@ -160,16 +146,16 @@ def main() -> None:
         "photos": len(todo), "measured": len(measured), "failures": failures,
         "segmenter": str(args.segmenter or "shipped"), "inpainter": str(args.inpainter or "shipped"),
         "resample": args.resample,
-        "segmentation": {"left_mean": float(left.mean()), f"left_over_{LEFT:.0%}": int((left > LEFT).sum()),
-                         f"left_over_{LOST:.0%}": int((left > LOST).sum()), "lost_mean": float(lost.mean()),
+        "segmentation": {"left_mean": float(left.mean()), f"left_over_{SOME_LEFT:.0%}": int((left > SOME_LEFT).sum()),
+                         f"left_over_{MUCH_LEFT:.0%}": int((left > MUCH_LEFT).sum()), "lost_mean": float(lost.mean()),
                          "lost_p90": float(np.percentile(lost, 90))},
         "fill": {m: {k: (float(np.mean(v)) if v else None) for k, v in rows[m].items()} for m in ROWS},
     }
     seg = summary["segmentation"]
     print(f"\n{len(measured)} of {len(todo)} photos measured ({failures or 'no failures'}); segmenter "
           f"{summary['segmenter']}, inpainter {summary['inpainter']}, resampled x{args.resample}")
-    print(f"mask left unfound: mean {seg['left_mean']:.2%}; photos with > {LEFT:.0%} left "
-          f"{seg[f'left_over_{LEFT:.0%}']}, > {LOST:.0%} left {seg[f'left_over_{LOST:.0%}']}; "
+    print(f"mask left unfound: mean {seg['left_mean']:.2%}; photos with > {SOME_LEFT:.0%} left "
+          f"{seg[f'left_over_{SOME_LEFT:.0%}']}, > {MUCH_LEFT:.0%} left {seg[f'left_over_{MUCH_LEFT:.0%}']}; "
           f"face replaced outside the mask: mean {seg['lost_mean']:.2%} of its area (p90 {seg['lost_p90']:.2%})")
     print(f"{'':16s} {'PSNR':>6s} {'SSIM':>6s} {'texture':>8s} {'dlib':>6s} {'FaceNet':>8s}")
     fmt = lambda v, f: format(v, f) if v is not None else "-"

@@ -39,6 +39,7 @@ from editor.vision.pipeline import default_pipeline
 from .errors import NoFaceError
 
 UNDO_LABEL = "Remove face mask"
+NO_FACE = "No face was found in this photo, so there is no face mask to remove."
 # Said once wherever an unmasked result is shown (the window's notice over the photo, the CLI's output).
 ESTIMATE_NOTICE = ("The filled area is an estimate, not the person's real face; exported files say so in their "
                    "metadata (IPTC digital source type).")
@@ -265,18 +266,17 @@ def find_and_fill_masks(image: np.ndarray, faces: Optional[Sequence[Face]] = Non
                         ctx: Optional[JobContext] = None, engine: str = DEFAULT_UNMASK_ENGINE) -> UnmaskResult:
     """Detect faces (when None), find their masks and fill them. Raises NoFaceError / NoFaceMaskError."""
     ctx = ctx or JobContext()
-    no_face = NoFaceError("No face was found in this photo, so there is no face mask to remove.")
     unsure = False                   # faces found only below the detector's usual confidence
     if faces is None:
-        faces = default_pipeline().find_faces(image, ctx=ctx.sub(0.0, 0.3))
+        faces = default_pipeline().find_faces(image, ctx=ctx.sub(0.0, 0.2))
         if not faces:
-            faces = default_pipeline().find_faces(image, min_score=MASKED_MIN_SCORE)
+            faces = default_pipeline().find_faces(image, ctx=ctx.sub(0.2, 0.3), min_score=MASKED_MIN_SCORE)
             unsure = True
     if not faces:
-        raise no_face
+        raise NoFaceError(NO_FACE)
     outcomes, holes = find_face_masks(image, faces, ctx.sub(0.3, 0.45))
     if not holes and unsure:
-        raise no_face
+        raise NoFaceError(NO_FACE)
     if not holes:
         raise NoFaceMaskError("The face in this photo wears no face mask that Veil can find." if len(faces) == 1
                               else f"None of the {len(faces)} faces in this photo wears a face mask that Veil "

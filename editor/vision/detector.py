@@ -24,6 +24,7 @@ from editor.runtime.models import model_path
 PASS_SIDES = (640, 1600, 2560)     # long side of each pass, coarse to fine
 MAX_FACE_IN_PASS = 360             # a face bigger than this (pass pixels) is left to the coarser pass
 NMS_IOU = 0.3
+MIN_SCORE = 0.6                    # YuNet's confidence for a face
 CONTAINED = 0.7                    # a weaker box lying this much inside a stronger one is the same face
 
 
@@ -66,7 +67,7 @@ class FaceDetector:
         level = cv2.utils.logging.getLogLevel()
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)   # a harmless 'targets' warning
         try:
-            self._net = cv2.FaceDetectorYN.create(str(path), "", (320, 320), 0.6, NMS_IOU, 5000)
+            self._net = cv2.FaceDetectorYN.create(str(path), "", (320, 320), MIN_SCORE, NMS_IOU, 5000)
         except cv2.error:
             raise ModelError(f"The face detector model ({path.name}) could not be loaded; reinstall Veil.") from None
         finally:
@@ -81,7 +82,8 @@ class FaceDetector:
             _, rows = self._net.detect(bgr)
         return np.zeros((0, 15), np.float32) if rows is None else rows
 
-    def detect(self, image_rgb: np.ndarray, min_score: float = 0.6, ctx: Optional[JobContext] = None) -> list[Face]:
+    def detect(self, image_rgb: np.ndarray, min_score: float = MIN_SCORE,
+               ctx: Optional[JobContext] = None) -> list[Face]:
         """Faces in full-image coordinates, sorted left to right."""
         if image_rgb.ndim != 3 or image_rgb.shape[2] != 3 or image_rgb.dtype != np.uint8:
             raise ValueError("image must be H x W x 3 uint8 RGB")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
@@ -20,13 +21,20 @@ class LazyOnnxModel:
         self._lock = threading.Lock()
         self._session: ort.InferenceSession | None = None
         self._preference: str | None = None
+        self._file: Path | None = None
         self.device = "CPU"
+
+    def use_file(self, path: Path) -> None:
+        """Run `path` instead of the shipped model, unchecked: a candidate a benchmark compares with it."""
+        with self._lock:
+            self._file, self._session = Path(path), None
 
     def session(self) -> ort.InferenceSession:
         preference = get_preference()
         with self._lock:
             if self._session is None or self._preference != preference:
-                self._session, self.device = create_session(model_path(self.name), prefer=preference)
+                path = self._file or model_path(self.name)
+                self._session, self.device = create_session(path, prefer=preference)
                 self._preference = preference
             return self._session
 

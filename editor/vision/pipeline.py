@@ -13,7 +13,7 @@ from editor.core.faces import Face
 from editor.core.lazy import Lazy
 from editor.core.progress import JobContext
 
-from .detector import FaceDetector
+from .detector import MIN_SCORE, FaceDetector
 from .landmarks import LandmarkPredictor, RemoteLandmarkPredictor, default_predictor
 from .model_host import isolated_host
 
@@ -57,12 +57,10 @@ class FacePipeline:
             return self._predictor
 
     def find_faces(self, image_rgb: np.ndarray, with_landmarks: bool = True,
-                   ctx: Optional[JobContext] = None, min_score: Optional[float] = None) -> list[Face]:
-        """Faces left to right; with landmarks68 filled, or None plus the "no-landmarks" flag. `min_score`
-        overrides the detector's default confidence threshold."""
-        sub = ctx.sub(0.0, 0.8) if ctx is not None else None
-        faces = (self.detector.detect(image_rgb, ctx=sub) if min_score is None
-                 else self.detector.detect(image_rgb, min_score=min_score, ctx=sub))
+                   ctx: Optional[JobContext] = None, min_score: float = MIN_SCORE) -> list[Face]:
+        """Faces left to right, found at confidence `min_score` or more; with landmarks68 filled, or None plus the
+        "no-landmarks" flag."""
+        faces = self.detector.detect(image_rgb, min_score, ctx=ctx.sub(0.0, 0.8) if ctx is not None else None)
         if not with_landmarks:
             return faces
         for n, face in enumerate(faces):

@@ -15,6 +15,8 @@ transform: the one taking the canonical frame's mean 5 points onto InsightFace's
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -26,6 +28,7 @@ CHIP = 112
 CANONICAL_POINTS = np.array([[96.7, 121.4], [159.3, 121.5], [127.2, 157.6], [99.8, 187.2], [156.2, 187.1]])
 
 
+@lru_cache(maxsize=None)
 def chip_theta(size: int = 256) -> torch.Tensor:
     """affine_grid's 2 x 3 matrix: normalised chip coordinates -> normalised coordinates of a size x size face."""
     from bench.held_out_judges import ARCFACE_POINTS, similarity_matrix
