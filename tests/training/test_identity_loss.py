@@ -45,7 +45,7 @@ def test_the_crop_puts_the_canonical_points_where_the_similarity_sends_them(size
 
 @pytest.fixture(scope="module")
 def identity():
-    pytest.importorskip("onnx2torch")
+    pytest.importorskip("onnx")
     from bench.held_out_judges import JudgeUnavailable
     from models.training.identity_loss import IdentityLoss
 
@@ -78,3 +78,29 @@ def test_the_term_is_small_for_the_same_face_and_large_for_another_person(identi
     fill = (astronaut * (1 - lower) + 0.5 * lower).requires_grad_(True)
     identity(fill, astronaut).sum().backward()
     assert fill.grad[..., 150:220, 70:186].abs().sum() > 0      # the fill is told how to look more like her
+
+
+def test_the_torch_runner_computes_what_onnxruntime_computes(identity):
+    import onnxruntime as ort
+
+    from bench.held_out_judges import JUDGES, model_file
+
+    rng = np.random.default_rng(3)
+    chips = rng.uniform(0, 255, (2, 3, 112, 112)).astype(np.float32)
+    session = ort.InferenceSession(str(model_file(JUDGES["sface"])), providers=["CPUExecutionProvider"])
+    expected = np.concatenate([session.run(None, {session.get_inputs()[0].name: c[None]})[0] for c in chips])
+    got = identity.net(torch.from_numpy(chips)).numpy()
+    assert np.abs(got - expected).max() < 1e-3 * np.abs(expected).max()
+
+
+def test_an_operator_the_runner_lacks_is_refused_by_name():
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    from models.training.onnx_to_torch import OnnxModule
+
+    node = helper.make_node("Softmax", ["x"], ["y"])
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+    with pytest.raises(ValueError, match="Softmax"):
+        OnnxModule(helper.make_model(graph))
